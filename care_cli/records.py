@@ -1,0 +1,106 @@
+"""`care incident`, `care conflict` and `care approve`: the record from the command line."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models import audit, db
+from models import decisions as decisions_svc
+from models.events import get_event
+from models.incidents import declare_conflict, get_incident, list_incidents
+from models.validation import InvalidInput
+
+incident_app = typer.Typer(no_args_is_help=True, help="Incidents.")
+conflict_app = typer.Typer(no_args_is_help=True, help="Conflicts of interest.")
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(incident_app, name="incident")
+    app.add_typer(conflict_app, name="conflict")
+    app.command("approve")(approve)
+
+
+@incident_app.command("list")
+def incident_list(event: str | None = typer.Option(None, help="event slug")) -> None:
+    """List incidents by case code (no personal data)."""
+    table = Table("code", "status", "urgent", "category", "reported")
+    with db.session_scope() as session:
+        ev = get_event(session, event) if event else None
+        for i in list_incidents(session, event=ev):
+            table.add_row(
+                i.code,
+                i.status,
+                "URGENT" if i.urgent else "",
+                i.category or "",
+                i.reported_at.isoformat(timespec="minutes"),
+            )
+    console.print(table)
+
+
+@incident_app.command("show")
+def incident_show(code: str, as_: str = typer.Option("operator", "--as", help="who reads")) -> None:
+    """Show one incident's whole record, decrypted; the reading is audited."""
+    from models.export import incident_markdown
+
+    with db.session_scope() as session:
+        incident = get_incident(session, code)
+        text = incident_markdown(session, incident)
+        audit.record(session, actor=as_, action="incident.show", incident_code=incident.code)
+    console.print(text, markup=False, highlight=False)
+
+
+@conflict_app.command("declare")
+def conflict_declare(
+    code: str,
+    member: str = typer.Option(..., help="the member's handle"),
+    reason: str | None = typer.Option(None, help="optional: members need not say why"),
+) -> None:
+    """Declare a member's conflict of interest on an incident."""
+    with db.session_scope() as session:
+        incident = get_incident(session, code)
+        declare_conflict(session, incident, member, reason=reason)
+    console.print(f"{member} has a conflict on {code} and steps aside from it")
+
+
+def approve(
+    code: str,
+    member: str = typer.Option(..., help="your handle"),
+    totp: str = typer.Option(..., "--code", help="the current code from your authenticator"),
+    decision: int | None = typer.Option(None, help="decision id, if several are pending"),
+    object_: bool = typer.Option(False, "--object", help="object instead of approving"),
+    comment: str | None = typer.Option(None),
+) -> None:
+    """Approve (or object to) a pending decision of an incident."""
+    with db.session_scope() as session:
+        incident = get_incident(session, code)
+        pending = decisions_svc.pending_decisions(session, incident)
+        if decision is not None:
+            pending = [d for d in pending if d.id == decision]
+        if not pending:
+            raise InvalidInput(
+                f"{incident.code} has no pending decision" + (f" {decision}" if decision else "")
+            )
+        if len(pending) > 1:
+            ids = ", ".join(str(d.id) for d in pending)
+            raise InvalidInput(
+                f"{incident.code} has several pending decisions ({ids}): choose one with --decision"
+            )
+        result = decisions_svc.answer(
+            session,
+            decision_id=pending[0].id,
+            handle=member,
+            verdict="object" if object_ else "approve",
+            channel="cli",
+            code=totp,
+            comment=comment,
+        )
+    if not result.counted:
+        raise InvalidInput(f"not counted: {result.refusal}")
+    st = result.state
+    console.print(
+        f"{st.incident_code} decision {st.id} ({st.kind}): {st.status}, "
+        f"{len(st.approvers)}/{st.required} approvals"
+    )

@@ -1,0 +1,36 @@
+"""Run CARE's Alembic migrations from code (`care init`) or the alembic CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from models import db
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def upgrade(url: str | None = None) -> None:
+    """Bring the database to the newest schema."""
+    if url is None:
+        with db.engine().begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        return
+    command.upgrade(alembic_config(url), "head")
+
+
+def revision(message: str, url: str) -> None:
+    """Autogenerate a migration against an up-to-date database (developers only)."""
+    command.revision(alembic_config(url), message=message, autogenerate=True)

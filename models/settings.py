@@ -1,0 +1,157 @@
+"""CARE's settings: one class, from the environment and `.env`.
+
+The embedded default (``CARE_ENV=embedded``) runs on one machine with SQLite files in the
+data directory, keeps a generated encryption key there (mode 0600) and writes SMS and Slack
+messages to the outbox. Anywhere else a real, non-placeholder encryption key is required.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
+KEY_FILE_NAME = "encryption.key"
+
+
+class SettingsError(ValueError):
+    """Settings that CARE refuses to start with."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CARE_", env_file=".env", extra="ignore", env_file_encoding="utf-8"
+    )
+
+    env: Literal["embedded", "production"] = "embedded"
+    data_dir: Path = Path(".care")
+    database_url: str | None = None
+
+    # Fernet keys (url-safe base64, 32 bytes). The first encrypts; earlier keys only decrypt,
+    # during `care key rotate`.
+    encryption_key: SecretStr | None = None
+    previous_encryption_keys: SecretStr | None = None
+
+    public_url: str = "http://127.0.0.1:8000"
+    prefect_ui_url: str = "http://127.0.0.1:4200"
+    intake_host: str = "127.0.0.1"
+    intake_port: int = 8000
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base: str | None = Field(
+        default=None, description="Only for tests: a fake Twilio API base URL"
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_team_channel: str | None = None
+    slack_api_base: str | None = Field(
+        default=None, description="Only for tests: a fake Slack Web API base URL"
+    )
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "conduct@example.org"
+
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_ssl: bool = True
+
+    # how long a flow waits between checks of a paused step (seconds)
+    pause_poll_interval_s: float = 0.5
+    retention_days: int = 180
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_keys(self) -> Settings:
+        if self.env != "embedded":
+            key = self.encryption_key.get_secret_value() if self.encryption_key else ""
+            if key.strip().lower() in PLACEHOLDERS:
+                raise SettingsError(
+                    "CARE_ENCRYPTION_KEY is missing or a placeholder; outside the embedded "
+                    "default set a real key (generate one with `care key generate`)"
+                )
+            _check_key(key, "CARE_ENCRYPTION_KEY")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return self.env == "embedded"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'care.db').resolve()}"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / KEY_FILE_NAME
+
+    def keys(self) -> list[str]:
+        """Return the encryption keys, the current one first."""
+        if self.encryption_key is not None:
+            keys = [self.encryption_key.get_secret_value()]
+        elif self.embedded:
+            keys = load_or_create_key_file(self.key_file)
+        else:  # pragma: no cover - the validator refuses this
+            raise SettingsError("CARE_ENCRYPTION_KEY is missing")
+        if self.previous_encryption_keys is not None:
+            keys += [
+                k.strip()
+                for k in self.previous_encryption_keys.get_secret_value().split(",")
+                if k.strip()
+            ]
+        for key in keys:
+            _check_key(key, "an encryption key")
+        return keys
+
+    def fernet(self) -> MultiFernet:
+        return MultiFernet([Fernet(k.encode()) for k in self.keys()])
+
+
+def _check_key(key: str, what: str) -> None:
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"{what} is not a valid key (32 url-safe base64 bytes)") from exc
+
+
+def load_or_create_key_file(path: Path) -> list[str]:
+    """Read the embedded default's key file, creating it (mode 0600) the first time."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(Fernet.generate_key().decode() + "\n")
+    os.chmod(path, 0o600)
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def write_key_file(path: Path, keys: list[str]) -> None:
+    """Replace the key file atomically, keeping mode 0600."""
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("\n".join(keys) + "\n")
+    os.replace(tmp, path)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+__all__ = ["InvalidToken", "Settings", "SettingsError", "get_settings"]

@@ -1,0 +1,50 @@
+"""Shared fixtures: a fresh CARE database on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.care_db import drop_postgres, fresh_postgres, fresh_sqlite, use_care
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+PG_URL = os.environ.get("CARE_TEST_PG_URL")
+
+
+def _pg_param() -> object:
+    if PG_URL:
+        return pytest.param("postgresql", marks=pytest.mark.postgres)
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the PostgreSQL tests: set CARE_TEST_PG_URL (make test)")
+    return pytest.param(
+        "postgresql", marks=pytest.mark.skip(reason="CARE_TEST_PG_URL unset; use make test")
+    )
+
+
+@pytest.fixture(params=["sqlite", _pg_param()])
+def care_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty CARE database; yields its URL. Runs on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        url = fresh_sqlite(tmp_path)
+        use_care(tmp_path, url)
+        yield url
+        return
+    assert PG_URL
+    url = fresh_postgres(PG_URL)
+    use_care(tmp_path, url)
+    try:
+        yield url
+    finally:
+        drop_postgres(PG_URL, url)
+
+
+@pytest.fixture
+def sqlite_care(tmp_path: Path) -> Iterator[str]:
+    """A migrated CARE database on SQLite only (for tests that need the raw file)."""
+    url = fresh_sqlite(tmp_path)
+    use_care(tmp_path, url)
+    yield url
