@@ -320,6 +320,8 @@ class Message(Base):
     recipient: Mapped[str] = mapped_column(EncryptedText())
     subject: Mapped[str | None] = mapped_column(EncryptedText())
     body: Mapped[str] = mapped_column(EncryptedText())
+    # channel extras: e-mail threading headers, Slack blocks
+    meta: Mapped[Any | None] = mapped_column(EncryptedJSON())
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     provider_id: Mapped[str | None] = mapped_column(String(128))

@@ -1,0 +1,23 @@
+"""CARE's intake service: one FastAPI app, one router per channel."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from models import db
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="CARE intake",
+        description="Reports to a conference's Code of Conduct team, from every channel.",
+        version="0.1.0",
+    )
+    db.configure()
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # Each channel adapter adds its router here.
+    return app

@@ -1,0 +1,101 @@
+"""Send queued messages on their channel; without credentials they stay in the outbox.
+
+Each channel's sender lives in its own module (``tasks.sms``, ``tasks.slack``,
+``tasks.mail``) and has the signature ``send(message: MessageOut) -> str`` returning the
+provider's id, raising ``DeliveryError`` when the message cannot be delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from models import db, outbox
+from models.settings import Settings, get_settings
+from models.tables import Message
+
+log = logging.getLogger("care.deliver")
+
+
+class DeliveryError(RuntimeError):
+    """A message could not be delivered; ``permanent`` means retrying will not help."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class MessageOut:
+    id: int
+    channel: str
+    purpose: str
+    recipient: str
+    subject: str | None
+    body: str
+    meta: dict[str, Any]
+    idempotency_key: str
+
+
+def configured(channel: str, settings: Settings) -> bool:
+    """Whether the channel has provider credentials (else: the outbox)."""
+    if channel == "sms":
+        return bool(settings.twilio_account_sid and settings.twilio_auth_token)
+    if channel == "slack":
+        return settings.slack_bot_token is not None
+    if channel == "email":
+        return settings.smtp_host is not None
+    return False
+
+
+def _sender(channel: str) -> Any:
+    if channel == "sms":
+        from tasks import sms
+
+        return sms.send
+    if channel == "slack":
+        from tasks import slack
+
+        return slack.send
+    from tasks import mail
+
+    return mail.send
+
+
+def deliver(message_id: int) -> str:
+    """Deliver one queued message once; return its status afterwards."""
+    with db.session_scope() as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            raise ValueError(f"no message {message_id}")
+        if message.status in ("sent", "outbox"):
+            return message.status
+        out = MessageOut(
+            id=message.id,
+            channel=message.channel,
+            purpose=message.purpose,
+            recipient=message.recipient,
+            subject=message.subject,
+            body=message.body,
+            meta=message.meta or {},
+            idempotency_key=message.idempotency_key,
+        )
+    settings = get_settings()
+    if not configured(out.channel, settings):
+        log.info("outbox: message %s (%s, %s)", out.id, out.channel, out.purpose)
+        return _mark(out.id, "outbox")
+    try:
+        provider_id = _sender(out.channel)(out)
+    except DeliveryError as exc:
+        _mark(out.id, "failed", error=str(exc))
+        raise
+    return _mark(out.id, "sent", provider_id=provider_id)
+
+
+def _mark(message_id: int, status: str, **kw: Any) -> str:
+    with db.session_scope() as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        outbox.mark(session, message, status, **kw)
+    return status
