@@ -1,0 +1,9 @@
+"""Send a message by slack (placeholder: the channel's sender is being written)."""
+
+from __future__ import annotations
+
+from tasks.deliver import DeliveryError, MessageOut
+
+
+def send(message: MessageOut) -> str:
+    raise DeliveryError("the slack sender is not written yet", permanent=True)
