@@ -51,16 +51,16 @@ def configured(channel: str, settings: Settings) -> bool:
 
 def _sender(channel: str) -> Any:
     if channel == "sms":
-        from tasks import sms
+        from tasks.sms import send as send_sms
 
-        return sms.send
+        return send_sms
     if channel == "slack":
-        from tasks import slack
+        from tasks.slack import send as send_slack
 
-        return slack.send
-    from tasks import mail
+        return send_slack
+    from tasks.mail import send as send_mail
 
-    return mail.send
+    return send_mail
 
 
 def deliver(message_id: int) -> str:
