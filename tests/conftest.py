@@ -48,3 +48,12 @@ def sqlite_care(tmp_path: Path) -> Iterator[str]:
     url = fresh_sqlite(tmp_path)
     use_care(tmp_path, url)
     yield url
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """A real Prefect server (SQLite, temporary PREFECT_HOME) for the whole test session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
