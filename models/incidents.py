@@ -77,6 +77,7 @@ def _new_incident(session: Session, event: Event, *, urgent: bool) -> Incident:
         number=number,
         status=IncidentStatus.reported.value,
         urgent=urgent,
+        urgent_at=utcnow() if urgent else None,
     )
     session.add(incident)
     session.flush()
@@ -145,6 +146,7 @@ def store_report(session: Session, report: ReportIn) -> tuple[Incident, Report, 
         return again.incident, again, False
     if report.urgent and not incident.urgent:
         incident.urgent = True
+        incident.urgent_at = utcnow()
     if report.where_text and incident.location is None:
         incident.location = report.where_text
     audit.record(
@@ -184,6 +186,7 @@ def mark_urgent(session: Session, incident: Incident, *, actor: str) -> bool:
     if incident.urgent:
         return False
     incident.urgent = True
+    incident.urgent_at = utcnow()
     audit.record(session, actor=actor, action="incident.urgent", incident_code=incident.code)
     return True
 

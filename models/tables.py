@@ -53,6 +53,8 @@ class Event(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64))
     attendees: Mapped[int | None]
+    # the escalation policy as data (models.policy.escalation); null: the default policy
+    escalation_policy: Mapped[dict[str, Any] | None]
     next_incident_number: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -100,8 +102,12 @@ class Incident(Base):
     first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     escalation_flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    # the team's anonymised summary, for the transparency report
+    summary: Mapped[str | None] = mapped_column(EncryptedText())
     # milestones
     reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    urgent_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     first_response_at: Mapped[datetime | None]
     review_started_at: Mapped[datetime | None]
