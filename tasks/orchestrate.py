@@ -1,0 +1,48 @@
+"""Talk to Prefect about CARE's flow runs: wake a suspended run so it re-reads the record."""
+
+from __future__ import annotations
+
+import logging
+import time
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.states import Scheduled
+
+from models import db
+from models.decisions import get_decision
+
+log = logging.getLogger("care.orchestrate")
+
+
+def wake(flow_run_id: str | UUID | None, *, patience_s: float = 5.0) -> bool:
+    """Reschedule a suspended run so it runs again and re-reads the record.
+
+    A run that is still running (about to suspend) is waited for a moment; a finished
+    run needs no waking. Returns True if the run was woken.
+    """
+    if not flow_run_id:
+        return False
+    run_id = UUID(str(flow_run_id))
+    deadline = time.monotonic() + patience_s
+    with get_client(sync_client=True) as client:
+        while True:
+            run = client.read_flow_run(run_id)
+            state = run.state
+            if state is None or state.is_final() or state.is_scheduled():
+                return False
+            if state.is_paused():
+                result = client.set_flow_run_state(run_id, Scheduled(name="Woken"))  # type: ignore[var-annotated]
+                if result.state is not None and result.state.is_scheduled():
+                    return True
+            if time.monotonic() > deadline:
+                log.warning("run %s did not suspend in time to be woken", run_id)
+                return False
+            time.sleep(0.05)
+
+
+def wake_decision(decision_id: int) -> bool:
+    """Wake the sign-off run of a decision (after an answer given outside the Prefect UI)."""
+    with db.session_scope() as session:
+        run_id = get_decision(session, decision_id).flow_run_id
+    return wake(run_id)
