@@ -46,3 +46,14 @@ def wake_decision(decision_id: int) -> bool:
     with db.session_scope() as session:
         run_id = get_decision(session, decision_id).flow_run_id
     return wake(run_id)
+
+
+def wake_open_signoffs(incident_code: str) -> int:
+    """Wake every pending sign-off of an incident (after a conflict changed who may approve)."""
+    from models.decisions import pending_decisions
+    from models.incidents import get_incident
+
+    with db.session_scope() as session:
+        incident = get_incident(session, incident_code)
+        runs = [d.flow_run_id for d in pending_decisions(session, incident)]
+    return sum(wake(run_id) for run_id in runs)
