@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     twilio_api_base: str | None = Field(
         default=None, description="Only for tests: a fake Twilio API base URL"
     )
+    # one Twilio request's timeout, and how often a 429 / 5xx / timeout is tried in all
+    twilio_timeout_s: float = 5.0
+    sms_attempts: int = 4
+    sms_backoff_s: float = 0.25
+    # how often a waiting escalation checks the record for an acknowledgement (seconds)
+    escalation_poll_s: float = 0.2
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

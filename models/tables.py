@@ -102,6 +102,8 @@ class Incident(Base):
     first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     escalation_flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    # when a member acknowledged the urgent page: paging stops
+    urgent_acknowledged_at: Mapped[datetime | None]
     # the team's anonymised summary, for the transparency report
     summary: Mapped[str | None] = mapped_column(EncryptedText())
     # milestones

@@ -1,0 +1,142 @@
+"""Send one recorded page, and fall back to a member's other channels when SMS fails.
+
+A page is never silently dropped: an SMS that cannot be delivered (a refused number, a
+persistent Twilio failure, a failed status callback) becomes a Slack DM and an e-mail
+(through the outbox); if no channel could take it, the team channel is told.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+
+from models import audit, db, outbox
+from models.pages import FAILED, add_page, mark_page
+from models.policy.sms import page_link, page_text
+from models.settings import get_settings
+from models.tables import Incident, Member, Message, Page
+from tasks.deliver import DeliveryError, deliver
+
+log = logging.getLogger("care.paging")
+FALLBACK_CHANNELS = ("slack", "email")
+DELIVERED = frozenset({"sent", "outbox", "delivered"})
+
+
+@dataclass(frozen=True)
+class Prepared:
+    message_id: int | None
+    status: str
+
+
+def _address(member: Member, channel: str) -> str | None:
+    return {"sms": member.phone, "slack": member.slack_user_id, "email": member.email}[channel]
+
+
+def _prepare(page_id: int) -> Prepared:
+    """Queue the page's message and mark it sending, unless it needs no sending."""
+    with db.session_scope() as session:
+        page = session.get(Page, page_id)
+        assert page is not None
+        incident = session.get(Incident, page.incident_id)
+        member = session.get(Member, page.member_id)
+        assert incident is not None and member is not None
+        if page.status == "sending":  # a run died while handing it over: do not repeat it
+            mark_page(session, page, "unconfirmed", error="interrupted while sending")
+            return Prepared(None, "unconfirmed")
+        if page.status != "queued":
+            return Prepared(None, page.status)
+        if incident.urgent_acknowledged_at is not None:
+            mark_page(session, page, "cancelled")
+            return Prepared(None, "cancelled")
+        address = _address(member, page.channel)
+        if not address:
+            mark_page(session, page, "no_address")
+            return Prepared(None, "no_address")
+        settings = get_settings()
+        message, _created = outbox.queue(
+            session,
+            channel=page.channel,
+            purpose="page",
+            recipient=address,
+            subject=f"URGENT case {incident.code}" if page.channel == "email" else None,
+            body=page_text(incident.code, settings.public_url),
+            idempotency_key=page.idempotency_key,
+            incident=incident,
+            meta={"link": page_link(settings.public_url, incident.code)},
+        )
+        mark_page(session, page, "sending")
+        return Prepared(message.id, "sending")
+
+
+def _hand_over(page_id: int, message_id: int) -> str:
+    """Deliver the queued message and record the outcome on the page."""
+    try:
+        status = deliver(message_id)
+        error = None
+    except DeliveryError as exc:
+        status, error = "failed", str(exc)
+    with db.session_scope() as session:
+        page = session.get(Page, page_id)
+        message = session.get(Message, message_id)
+        assert page is not None and message is not None
+        mark_page(session, page, status, provider_id=message.provider_id, error=error)
+    return status
+
+
+def deliver_page(page_id: int) -> str:
+    """Send one page; an SMS that fails falls back to the other channels. Return its status."""
+    prepared = _prepare(page_id)
+    status = prepared.status
+    if prepared.message_id is not None:
+        status = _hand_over(page_id, prepared.message_id)
+    if status in FAILED:
+        fall_back(page_id)
+    return status
+
+
+def fall_back(page_id: int) -> int:
+    """Page the member of a failed SMS page on their other channels; return how many took it.
+
+    If none did, the failure is recorded and reported in the team channel.
+    """
+    with db.session_scope() as session:
+        page = session.get(Page, page_id)
+        assert page is not None
+        if page.channel != "sms":
+            return 0
+        incident = session.get(Incident, page.incident_id)
+        member = session.get(Member, page.member_id)
+        assert incident is not None and member is not None
+        code, handle, round_index = incident.code, member.handle, page.round_index
+        others = [
+            add_page(session, incident, member, round_index=round_index, channel=channel)[0].id
+            for channel in FALLBACK_CHANNELS
+            if _address(member, channel)
+        ]
+    delivered = sum(deliver_page(other) in DELIVERED for other in others)
+    if not delivered:
+        report_undeliverable(code, handle, round_index)
+    return delivered
+
+
+def report_undeliverable(incident_code: str, member_handle: str, round_index: int) -> None:
+    """Record that no channel reached the member, and tell the team channel if it can."""
+    with db.session_scope() as session:
+        audit.record(
+            session,
+            actor="care",
+            action="page.undeliverable",
+            incident_code=incident_code,
+            member=member_handle,
+            round=round_index,
+        )
+    try:
+        notices = importlib.import_module("tasks.notices")
+        notices.announce_page_failure(incident_code, member_handle)
+    except Exception as exc:  # a missing Slack config must not lose the record above
+        log.warning(
+            "could not report the failed page of %s in the team channel: %s",
+            incident_code,
+            type(exc).__name__,
+        )
