@@ -17,6 +17,7 @@ from models.policy.sms import page_link, page_text
 from models.settings import get_settings
 from models.tables import Incident, Member, Message, Page
 from tasks.deliver import DeliveryError, deliver
+from tasks.sms import twilio_client  # noqa: F401  (load twilio now, not on the first page)
 
 log = logging.getLogger("care.paging")
 FALLBACK_CHANNELS = ("slack", "email")

@@ -132,7 +132,7 @@ def fake_twilio() -> Iterator[FakeTwilio]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield fake
@@ -140,3 +140,28 @@ def fake_twilio() -> Iterator[FakeTwilio]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def use_fake_twilio(
+    monkeypatch: Any,
+    fake: FakeTwilio,
+    *,
+    public_url: str = "https://care.example.org",
+    **extra: str,
+) -> None:
+    """Point CARE's settings at the fake (real credentials shape, fast retries)."""
+    from models.settings import get_settings
+
+    env = {
+        "CARE_TWILIO_ACCOUNT_SID": fake.sid,
+        "CARE_TWILIO_AUTH_TOKEN": fake.token,
+        "CARE_TWILIO_FROM_NUMBER": FROM,
+        "CARE_TWILIO_API_BASE": fake.url,
+        "CARE_PUBLIC_URL": public_url,
+        "CARE_SMS_BACKOFF_S": "0.01",
+        "CARE_TWILIO_TIMEOUT_S": "2",
+        **extra,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()

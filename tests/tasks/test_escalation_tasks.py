@@ -1,0 +1,39 @@
+"""The escalation's waiting task: it sees an acknowledgement within a fraction of a second."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from models import db
+from models.incidents import get_incident
+from models.pages import acknowledge
+from tasks.escalation import await_acknowledgement
+from tests.support.escalation import urgent_incident
+
+
+def test_waiting_stops_within_a_poll_of_an_acknowledgement(care_db: str) -> None:
+    urgent = urgent_incident([{"target": "primary", "wait_s": 60}])
+    out: dict[str, object] = {}
+
+    def wait() -> None:
+        out["outcome"] = await_acknowledgement.fn(urgent.code, 1, time.time() + 30, None)
+        out["at"] = time.monotonic()
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(0.5)
+    assert waiter.is_alive()
+    with db.session_scope() as session:
+        acknowledge(session, get_incident(session, urgent.code), handle="eve", channel="slack")
+    acked = time.monotonic()
+    waiter.join(timeout=5)
+    assert out["outcome"] == "acknowledged"
+    assert float(out["at"]) - acked < 0.5  # type: ignore[arg-type]
+
+
+def test_waiting_ends_on_the_deadline(care_db: str) -> None:
+    urgent = urgent_incident([{"target": "primary", "wait_s": 60}])
+    deadline = time.time() + 0.7
+    assert await_acknowledgement.fn(urgent.code, 1, deadline, None) == "due"
+    assert 0 <= time.time() - deadline < 0.1
