@@ -108,6 +108,8 @@ def warm_prefect() -> None:
     """
     from prefect import flow, task
 
+    import flows.escalation  # noqa: F401  (the host imports its flows when it starts)
+
     @task
     def noop() -> int:
         return 1
