@@ -22,7 +22,7 @@ from tasks.escalation import (
     read_escalation,
     read_team,
     record_exhausted,
-    send_page,
+    send_pages,
 )
 
 
@@ -40,8 +40,8 @@ def escalate_incident(incident_code: str) -> str:
     if state.done:
         return state.done
     policy = EscalationPolicy.from_dict(state.policy)
-    sending: list[PrefectFuture[str]] = [
-        send_page.submit(incident_code, round_index, page_id)
+    sending: list[PrefectFuture[list[str]]] = [
+        send_pages.submit(incident_code, round_index, [page_id])
         for round_index, page_id in state.unsent
     ]
     round_index = state.next_round
@@ -64,8 +64,8 @@ def escalate_incident(incident_code: str) -> str:
             conflicted=team.conflicted,
         )
         assert page_round is not None
-        for page_id in open_round(incident_code, round_index, page_round.targets):
-            sending.append(send_page.submit(incident_code, round_index, page_id))
+        page_ids = open_round(incident_code, round_index, page_round.targets)
+        sending.append(send_pages.submit(incident_code, round_index, page_ids))
         round_index += 1
     else:
         last_wait = state.started_at + sum(step.wait_s for step in policy.steps)

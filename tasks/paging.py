@@ -16,7 +16,7 @@ from models.pages import FAILED, add_page, mark_page
 from models.policy.sms import page_link, page_text
 from models.settings import get_settings
 from models.tables import Incident, Member, Message, Page
-from tasks.deliver import DeliveryError, deliver
+from tasks.deliver import DeliveryError, MessageOut, configured
 from tasks.sms import twilio_client  # noqa: F401  (load twilio now, not on the first page)
 
 log = logging.getLogger("care.paging")
@@ -24,9 +24,12 @@ FALLBACK_CHANNELS = ("slack", "email")
 DELIVERED = frozenset({"sent", "outbox", "delivered"})
 
 
+SENDERS = {"sms": "tasks.sms", "slack": "tasks.slack", "email": "tasks.mail"}
+
+
 @dataclass(frozen=True)
 class Prepared:
-    message_id: int | None
+    out: MessageOut | None
     status: str
 
 
@@ -67,21 +70,36 @@ def _prepare(page_id: int) -> Prepared:
             meta={"link": page_link(settings.public_url, incident.code)},
         )
         mark_page(session, page, "sending")
-        return Prepared(message.id, "sending")
+        out = MessageOut(
+            id=message.id,
+            channel=message.channel,
+            purpose=message.purpose,
+            recipient=address,
+            subject=message.subject,
+            body=message.body,
+            meta=message.meta or {},
+            idempotency_key=message.idempotency_key,
+        )
+        return Prepared(out, "sending")
 
 
-def _hand_over(page_id: int, message_id: int) -> str:
-    """Deliver the queued message and record the outcome on the page."""
-    try:
-        status = deliver(message_id)
-        error = None
-    except DeliveryError as exc:
-        status, error = "failed", str(exc)
+def _hand_over(page_id: int, out: MessageOut) -> str:
+    """Send the message now (or leave it in the outbox); record the outcome on both."""
+    provider_id = error = None
+    if not configured(out.channel, get_settings()):
+        status = "outbox"
+    else:
+        try:
+            provider_id = importlib.import_module(SENDERS[out.channel]).send(out)
+            status = "sent"
+        except DeliveryError as exc:
+            status, error = "failed", str(exc)
     with db.session_scope() as session:
         page = session.get(Page, page_id)
-        message = session.get(Message, message_id)
+        message = session.get(Message, out.id)
         assert page is not None and message is not None
-        mark_page(session, page, status, provider_id=message.provider_id, error=error)
+        outbox.mark(session, message, status, provider_id=provider_id, error=error)
+        mark_page(session, page, status, provider_id=provider_id, error=error)
     return status
 
 
@@ -89,8 +107,8 @@ def deliver_page(page_id: int) -> str:
     """Send one page; an SMS that fails falls back to the other channels. Return its status."""
     prepared = _prepare(page_id)
     status = prepared.status
-    if prepared.message_id is not None:
-        status = _hand_over(page_id, prepared.message_id)
+    if prepared.out is not None:
+        status = _hand_over(page_id, prepared.out)
     if status in FAILED:
         fall_back(page_id)
     return status
