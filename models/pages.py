@@ -217,3 +217,14 @@ def record_provider_status(
     error = f"provider {provider_status} code {error_code}" if error_code else None
     mark_page(session, page, status, error=error)
     return page, status in FAILED
+
+
+def open_escalations(session: Session) -> list[str]:
+    """Codes of urgent incidents nobody acknowledged yet: after a restart of the host, start
+    ``escalate-incident`` again for each (it carries on where it was)."""
+    query = select(Incident.code).where(
+        Incident.urgent.is_(True),
+        Incident.urgent_acknowledged_at.is_(None),
+        Incident.status != "closed",
+    )
+    return list(session.scalars(query.order_by(Incident.id)))

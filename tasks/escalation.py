@@ -96,7 +96,7 @@ def open_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -
         audit.record(
             session,
             actor="care",
-            action="page.round",
+            action="page.round" if handles else "page.nobody",
             incident_code=incident.code,
             round=round_index,
             members=list(handles),

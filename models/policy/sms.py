@@ -37,8 +37,8 @@ def page_link(public_url: str, code: str) -> str:
 def page_text(code: str, public_url: str) -> str:
     """The SMS that pages a member: never a name, a place or a narrative.
 
-    The longest form that fits one GSM-7 segment; ValueError if not even the shortest does
-    (the public URL is too long for an SMS link).
+    The longest form that fits one GSM-7 segment; a public URL too long for an SMS is left
+    out rather than the page (the member still has the code).
     """
     link = page_link(public_url, code)
     for text in (
@@ -48,4 +48,4 @@ def page_text(code: str, public_url: str) -> str:
     ):
         if fits_one_segment(text):
             return text
-    raise ValueError("the public URL is too long for a one-segment SMS page")
+    return f"CARE: URGENT case {code}. Reply ACK {code} to take it."

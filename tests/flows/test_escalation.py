@@ -135,7 +135,7 @@ def test_a_failed_sms_falls_back_and_the_next_step_is_paged_at_once(
     first_try = fake.requests[0]
     assert HANDLES[first_try.to] == "ana" and first_try.status != 201
     assert paged(fake) == ["ben"]
-    assert fake.delivered()[0].at - first_try.at < 1.0  # not after the 30 s step
+    assert fake.delivered()[0].at - first_try.at < 5.0  # at once, not after the 30 s step
     ack(urgent.code, "ben")
     thread.join(timeout=10)
     assert out["result"] == "acknowledged"

@@ -1,0 +1,241 @@
+"""How fast an urgent report pages someone, and how exactly the escalation keeps its timers.
+
+Real parts: a temporary Prefect server, CARE on SQLite, the real twilio client against the
+fake Messages API on 127.0.0.1. Measures:
+
+- first SMS: urgent report received (``intake.pipeline.receive`` called) -> the first SMS
+  request arriving at the fake Twilio API; 30 reports one at a time, then 20 at once;
+- step timing error: when each later round's SMS arrived minus its deadline
+  (``urgent_at`` + the policy's offset), steps of one second;
+- baseline: the bare twilio ``messages.create`` call against the same fake.
+
+The starter: ``deployments.host`` (the CARE host) if it is there; otherwise a stand-in that
+does what docs/orchestration.md says the host does (poll the record every 0.1 s, start an
+``escalate-incident`` run for each urgent incident without one, in a thread). The JSON on
+the last line says which one was measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from sqlalchemy import select
+
+from models import db
+from models.events import get_event
+from models.incidents import get_incident
+from models.pages import acknowledge
+from models.schemas import ReportIn
+from models.tables import Incident
+from tests.support.care_db import fresh_sqlite, use_care
+from tests.support.escalation import urgent_incident, warm_prefect
+from tests.support.fake_twilio import FROM, FakeTwilio, fake_twilio
+
+SEQUENTIAL, CONCURRENT = 30, 20
+FAST_STEPS = [
+    {"target": "primary", "wait_s": 1},
+    {"target": "secondary", "wait_s": 1},
+    {"target": "all", "wait_s": 1, "repeat_every_s": 1},
+]
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+class StandInHost:
+    """Start an escalate-incident run for each urgent incident without one (in a thread)."""
+
+    def __init__(self) -> None:
+        from flows.escalation import escalate_incident
+
+        self.flow = escalate_incident
+        self.threads: list[threading.Thread] = []
+        self.stop = threading.Event()
+        self.poller = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        while not self.stop.wait(0.1):
+            with db.session_scope() as session:
+                query = select(Incident).where(
+                    Incident.urgent.is_(True), Incident.escalation_flow_run_id.is_(None)
+                )
+                codes = []
+                for incident in session.scalars(query):
+                    incident.escalation_flow_run_id = "stand-in"
+                    codes.append(incident.code)
+            for code in codes:
+                thread = threading.Thread(target=self.flow, args=(code,), daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def __enter__(self) -> StandInHost:
+        self.poller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.poller.join()
+
+
+def report(number: int) -> ReportIn:
+    return ReportIn(
+        channel="web",
+        channel_message_id=f"bench-{number}-{time.time_ns()}",
+        narrative="bench report",
+        urgent=True,
+        anonymous=True,
+        event_slug="dce26",
+    )
+
+
+def first_sms_at(fake: FakeTwilio, code: str) -> float | None:
+    for request in list(fake.requests):
+        if code in request.body and request.status == 201:
+            return request.wall
+    return None
+
+
+def rounds_sent(fake: FakeTwilio, code: str, count: int) -> bool | None:
+    return len([r for r in fake.delivered() if code in r.body]) >= count or None
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while (value := check()) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError("no SMS in time")
+        time.sleep(0.005)
+    return value
+
+
+def ack_all(codes: list[str]) -> None:
+    with db.session_scope() as session:
+        for code in codes:
+            acknowledge(session, get_incident(session, code), handle="ana", channel="console")
+
+
+def first_sms(fake: FakeTwilio, batch: int) -> list[float]:
+    """Latencies from report received to its first SMS, for ``batch`` reports at once."""
+    from intake.pipeline import receive
+
+    received: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def one(number: int) -> None:
+        started = time.time()
+        code = receive(report(number)).code
+        with lock:
+            received[code] = started
+
+    workers = [threading.Thread(target=one, args=(n,)) for n in range(batch)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    latencies = [
+        wait_until(partial(first_sms_at, fake, code)) - started
+        for code, started in received.items()
+    ]
+    ack_all(list(received))
+    return latencies
+
+
+def step_errors(fake: FakeTwilio) -> list[float]:
+    """Arrival of each later round's SMS minus its deadline, 3 rounds of 1 s steps."""
+    with db.session_scope() as session:
+        get_event(session, "dce26").escalation_policy = {"steps": FAST_STEPS}
+    from intake.pipeline import receive
+
+    errors = []
+    for number in range(5):
+        code = receive(report(1000 + number)).code
+        with db.session_scope() as session:
+            urgent_at = get_incident(session, code).urgent_at
+        assert urgent_at is not None
+        wait_until(partial(rounds_sent, fake, code, 7))
+        ack_all([code])
+        arrivals = sorted(r.wall for r in fake.delivered() if code in r.body)[1:]
+        dues = [1, 2, 2, 2, 2, 2]
+        errors += [a - (urgent_at.timestamp() + d) for a, d in zip(arrivals, dues, strict=False)]
+    return errors
+
+
+def baseline(fake: FakeTwilio, n: int = 30) -> list[float]:
+    from twilio.rest import Client
+
+    from tasks.sms import RebasedHttpClient
+
+    client = Client(fake.sid, fake.token, http_client=RebasedHttpClient(fake.url))
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        client.messages.create(to="+353851234501", from_=FROM, body="baseline")
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    from prefect.testing.utilities import prefect_test_harness
+
+    home = Path(tempfile.mkdtemp(prefix="care-bench-"))
+    use_care(home, fresh_sqlite(home))
+    with prefect_test_harness(server_startup_timeout=120), fake_twilio() as fake:
+        for key, value in {
+            "CARE_TWILIO_ACCOUNT_SID": fake.sid,
+            "CARE_TWILIO_AUTH_TOKEN": fake.token,
+            "CARE_TWILIO_FROM_NUMBER": FROM,
+            "CARE_TWILIO_API_BASE": fake.url,
+        }.items():
+            os.environ[key] = value
+        from models.settings import get_settings
+
+        get_settings.cache_clear()
+        warm_prefect()
+        seeded = urgent_incident([{"target": "primary", "wait_s": 600}], message_id="bench-seed")
+        ack_all([seeded.code])
+        with StandInHost() as host:
+            sequential = [x for _ in range(SEQUENTIAL) for x in first_sms(fake, 1)]
+            concurrent = first_sms(fake, CONCURRENT)
+            errors = step_errors(fake)
+            for thread in host.threads:
+                thread.join(timeout=60)
+        base = baseline(fake)
+    figures: dict[str, Any] = {
+        "starter": "stand-in host (deployments.host not on this branch)",
+        "first_sms_p50_s": round(statistics.median(sequential), 3),
+        "first_sms_p95_s": round(p(sequential, 0.95), 3),
+        "first_sms_p50_concurrent_s": round(statistics.median(concurrent), 3),
+        "first_sms_p95_concurrent_s": round(p(concurrent, 0.95), 3),
+        "step_error_p50_s": round(statistics.median(errors), 3),
+        "step_error_p95_s": round(p(errors, 0.95), 3),
+        "baseline_call_p50_s": round(statistics.median(base), 4),
+    }
+    figures["first_sms_p50_over_baseline"] = round(
+        figures["first_sms_p50_s"] / figures["baseline_call_p50_s"], 1
+    )
+    print(f"first SMS, one at a time ({SEQUENTIAL}): p50 {figures['first_sms_p50_s']} s")
+    print(f"first SMS, {CONCURRENT} at once: p95 {figures['first_sms_p95_concurrent_s']} s")
+    print(f"step timing error p95: {figures['step_error_p95_s']} s")
+    print(f"bare twilio call p50: {figures['baseline_call_p50_s']} s")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
