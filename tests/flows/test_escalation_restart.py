@@ -97,6 +97,7 @@ def test_a_killed_escalation_carries_on_without_skipping_or_repeating(fake: Fake
     }
     dues = [2] + [5] * 5 + [7] * 5  # round 0's latency is the benchmark's business
     for request, due in zip(sent[1:], dues, strict=True):
-        assert -0.05 <= request.wall - (urgent.urgent_at + due) < 1.0, (HANDLES[request.to], due)
+        # two Prefect processes on a shared machine: the 1 s budget is test_escalation.py's
+        assert -0.05 <= request.wall - (urgent.urgent_at + due) < 1.5, (HANDLES[request.to], due)
     rounds = Counter(round_ for round_, _handle, channel, _status in pages(urgent.code))
     assert rounds == {0: 1, 1: 1, 2: 5, 3: 5}
