@@ -63,6 +63,11 @@ def _status(code: str) -> str:
         return get_incident(session, code).status
 
 
+def _completed(run_id: str) -> bool:
+    state = read_run(run_id).state
+    return state is not None and state.is_completed()
+
+
 def _approve_cli(decision_id: int, handle: str, codes: Codes) -> None:
     with db.session_scope() as session:
         result = decisions_svc.answer(
@@ -133,7 +138,7 @@ def test_an_incident_runs_from_report_to_close(team: Seeded, host: object) -> No
     for handle in ("eve", "ana"):  # a statement's text needs a team majority: 3 of 5
         _approve_cli(text_decision.id, handle, codes)
 
-    wait_for(lambda: read_run(run_id).state and read_run(run_id).state.is_completed())
+    wait_for(lambda: _completed(run_id))
     assert _status(code) == IncidentStatus.closed
     with db.session_scope() as session:
         purposes = sorted(m.purpose for m in session.scalars(select(Message)))
