@@ -185,7 +185,8 @@ async def _submission(payload: _Interaction, background: BackgroundTasks) -> Any
         log.error("slack report could not be stored (%s)", type(exc).__name__)
         message = "CARE could not store the report just now; please press Send again."
         return {"response_action": "errors", "errors": {"what": message}}
-    background.add_task(follow_up, received)
+    if received.created:  # a second delivery must not race the first one's notices
+        background.add_task(follow_up, received)
     view_ = thanks_view(received.code, urgent=received.urgent, created=received.created)
     return {"response_action": "update", "view": view_}
 
