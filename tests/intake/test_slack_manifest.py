@@ -18,7 +18,9 @@ def _manifest() -> dict:
 
 
 def _served() -> set[str]:
-    return {r.path for r in router.routes if isinstance(r, APIRoute) and "POST" in r.methods}
+    return {
+        r.path for r in router.routes if isinstance(r, APIRoute) and "POST" in (r.methods or set())
+    }
 
 
 def test_every_request_url_is_a_route_care_serves() -> None:
