@@ -26,6 +26,7 @@ APPROVE = "care_approve"
 OBJECT = "care_object"
 CONFLICT = "care_conflict"
 PURPOSE = "team_notice"
+OBJECT_NOTE = "An objection returns the decision to its proposer. Say why in the record."
 
 
 def record_link(code: str) -> str:
@@ -48,7 +49,9 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+def button(
+    text: str, action_id: str, value: str, *, style: str | None = None, confirm: str | None = None
+) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
         "text": {"type": "plain_text", "text": text},
@@ -57,6 +60,13 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
     }
     if style:
         element["style"] = style
+    if confirm:  # Slack asks "are you sure?" before the click is sent
+        element["confirm"] = {
+            "title": {"type": "plain_text", "text": f"{text}?"},
+            "text": {"type": "mrkdwn", "text": confirm},
+            "confirm": {"type": "plain_text", "text": text},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        }
     return element
 
 
@@ -136,8 +146,8 @@ def announce_decision(decision_id: int) -> str:
     )
     value = str(shown.id)
     buttons = [
-        button("Approve", APPROVE, value, style="primary"),
-        button("Object", OBJECT, value, style="danger"),
+        button("Approve", APPROVE, value, style="primary", confirm=f"Approve d{value}?"),
+        button("Object", OBJECT, value, style="danger", confirm=OBJECT_NOTE),
     ]
     if shown.incident_code:
         buttons.append(button("I have a conflict", CONFLICT, shown.incident_code))
