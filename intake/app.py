@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from intake import twilio
+from intake.slack import router as slack_router
+from intake.twilio import router as twilio_router
 from models import db
 
 
@@ -21,5 +22,6 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     # Each channel adapter adds its router here.
-    app.include_router(twilio.router)
+    app.include_router(slack_router)
+    app.include_router(twilio_router)
     return app
