@@ -9,10 +9,8 @@ fake Messages API on 127.0.0.1. Measures:
   (``urgent_at`` + the policy's offset), steps of one second;
 - baseline: the bare twilio ``messages.create`` call against the same fake.
 
-The starter: ``deployments.host`` (the CARE host) if it is there; otherwise a stand-in that
-does what docs/orchestration.md says the host does (poll the record every 0.1 s, start an
-``escalate-incident`` run for each urgent incident without one, in a thread). The JSON on
-the last line says which one was measured.
+The CARE host (``deployments.host``) starts the runs, as in production: it polls the
+record every 0.1 s and runs each flow run in a thread (the intake does not poke it here).
 """
 
 from __future__ import annotations
@@ -34,17 +32,16 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from sqlalchemy import select
 
 from models import db
 from models.events import get_event
 from models.incidents import get_incident
 from models.pages import acknowledge
 from models.schemas import ReportIn
-from models.tables import Incident
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.escalation import urgent_incident, warm_prefect
 from tests.support.fake_twilio import FROM, FakeTwilio, fake_twilio
+from tests.support.host import running_host
 
 SEQUENTIAL, CONCURRENT = 30, 20
 FAST_STEPS = [
@@ -57,41 +54,6 @@ FAST_STEPS = [
 def p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-class StandInHost:
-    """Start an escalate-incident run for each urgent incident without one (in a thread)."""
-
-    def __init__(self) -> None:
-        from flows.escalation import escalate_incident
-
-        self.flow = escalate_incident
-        self.threads: list[threading.Thread] = []
-        self.stop = threading.Event()
-        self.poller = threading.Thread(target=self._poll, daemon=True)
-
-    def _poll(self) -> None:
-        while not self.stop.wait(0.1):
-            with db.session_scope() as session:
-                query = select(Incident).where(
-                    Incident.urgent.is_(True), Incident.escalation_flow_run_id.is_(None)
-                )
-                codes = []
-                for incident in session.scalars(query):
-                    incident.escalation_flow_run_id = "stand-in"
-                    codes.append(incident.code)
-            for code in codes:
-                thread = threading.Thread(target=self.flow, args=(code,), daemon=True)
-                thread.start()
-                self.threads.append(thread)
-
-    def __enter__(self) -> StandInHost:
-        self.poller.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.poller.join()
 
 
 def report(number: int) -> ReportIn:
@@ -210,15 +172,13 @@ def main() -> None:
         warm_prefect()
         seeded = urgent_incident([{"target": "primary", "wait_s": 600}], message_id="bench-seed")
         ack_all([seeded.code])
-        with StandInHost() as host:
+        with running_host():
             sequential = [x for _ in range(SEQUENTIAL) for x in first_sms(fake, 1)]
             concurrent = first_sms(fake, CONCURRENT)
             errors = step_errors(fake)
-            for thread in host.threads:
-                thread.join(timeout=60)
         base = baseline(fake)
     figures: dict[str, Any] = {
-        "starter": "stand-in host (deployments.host not on this branch)",
+        "starter": "deployments.host (starter polling every 0.1 s, in-process dispatcher)",
         "first_sms_p50_s": round(statistics.median(sequential), 3),
         "first_sms_p95_s": round(p(sequential, 0.95), 3),
         "first_sms_p50_concurrent_s": round(statistics.median(concurrent), 3),

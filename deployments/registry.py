@@ -28,6 +28,7 @@ class FlowSpec:
 FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec("flows.lifecycle:handle_incident"),
     FlowSpec("flows.signoff:collect_signoff"),
+    FlowSpec("flows.escalation:escalate_incident"),
     FlowSpec("flows.reminders:remind_unilateral_reviews", interval=timedelta(minutes=10)),
 )
 

@@ -28,6 +28,7 @@ from tests.support.escalation import (
     warm_prefect,
 )
 from tests.support.fake_twilio import FakeTwilio, fake_twilio, use_fake_twilio
+from tests.support.host import read_run, running_host
 from tests.support.seed import SECRETS
 
 pytestmark = pytest.mark.usefixtures("prefect_server", "warm")
@@ -199,3 +200,16 @@ def test_an_incident_acknowledged_before_the_run_starts_pages_nobody(fake: FakeT
     thread.join(timeout=20)
     assert out["result"] == "acknowledged"
     assert fake.requests == []
+
+
+def test_the_host_starts_the_escalation_of_an_urgent_report(fake: FakeTwilio) -> None:
+    with running_host():
+        urgent = urgent_incident([{"target": "primary", "wait_s": 30}])
+        wait_for(lambda: len(fake.delivered()) >= 1, what="the host's escalation")
+        assert paged(fake) == ["ana"]
+        ack(urgent.code, "ana")
+        with db.session_scope() as session:
+            run_id = get_incident(session, urgent.code).escalation_flow_run_id
+        assert run_id is not None
+        wait_for(lambda: read_run(run_id).state_name == "Completed", what="the run to end")
+    assert read_run(run_id).name == f"escalate-{urgent.code}"
