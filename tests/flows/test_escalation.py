@@ -212,4 +212,4 @@ def test_the_host_starts_the_escalation_of_an_urgent_report(fake: FakeTwilio) ->
             run_id = get_incident(session, urgent.code).escalation_flow_run_id
         assert run_id is not None
         wait_for(lambda: read_run(run_id).state_name == "Completed", what="the run to end")
-    assert read_run(run_id).name == f"escalate-{urgent.code}"
+        assert read_run(run_id).name == f"escalate-{urgent.code}"
