@@ -17,16 +17,15 @@ from prefect.futures import PrefectFuture, wait
 
 from models.policy.escalation import EscalationPolicy, next_escalation_round, round_due_at
 from tasks.escalation import (
-    await_acknowledgement,
-    open_round,
+    await_round,
+    page_round,
     read_escalation,
-    read_team,
     record_exhausted,
-    send_pages,
+    resume_pages,
 )
 
 
-def _previous_if_new_step(policy: EscalationPolicy, round_index: int) -> int | None:
+def _previous(policy: EscalationPolicy, round_index: int) -> int | None:
     """The round before, if this round pages a new step (so a failed round need not wait)."""
     if round_index == 0 or round_index >= len(policy.steps):
         return None
@@ -41,37 +40,29 @@ def escalate_incident(incident_code: str) -> str:
         return state.done
     policy = EscalationPolicy.from_dict(state.policy)
     sending: list[PrefectFuture[list[str]]] = [
-        send_pages.submit(incident_code, round_index, [page_id])
-        for round_index, page_id in state.unsent
+        resume_pages.submit(incident_code, round_index, page_ids)
+        for round_index, page_ids in state.unsent.items()
     ]
     round_index = state.next_round
-    outcome = "exhausted"
     while (due := round_due_at(policy, round_index)) is not None:
-        outcome = await_acknowledgement(
-            incident_code,
-            round_index,
-            state.started_at + due,
-            _previous_if_new_step(policy, round_index),
-        )
-        if outcome not in ("due", "advanced"):
+        deadline = state.started_at + due
+        now = await_round(incident_code, round_index, deadline, _previous(policy, round_index))
+        if now.team is None:  # acknowledged, closed or no longer urgent
             break
-        team = read_team(incident_code, round_index)
-        page_round = next_escalation_round(
+        page = next_escalation_round(
             policy,
-            elapsed_s=0,
+            elapsed_s=due,
             rounds_done=round_index,
-            members=team.members,
-            conflicted=team.conflicted,
+            members=now.team.members,
+            conflicted=now.team.conflicted,
         )
-        assert page_round is not None
-        page_ids = open_round(incident_code, round_index, page_round.targets)
-        sending.append(send_pages.submit(incident_code, round_index, page_ids))
+        assert page is not None
+        sending.append(page_round.submit(incident_code, round_index, page.targets))
         round_index += 1
     else:
-        last_wait = state.started_at + sum(step.wait_s for step in policy.steps)
-        outcome = await_acknowledgement(incident_code, round_index, last_wait, None)
-        if outcome == "due":
-            outcome = "exhausted"
+        end = state.started_at + sum(step.wait_s for step in policy.steps)
+        now = await_round(incident_code, round_index, end, None)
+        if now.team is not None:
             record_exhausted(incident_code, round_index)
     wait(sending)
-    return outcome
+    return "exhausted" if now.team is not None else now.outcome

@@ -14,6 +14,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models import audit, db
 from models.db import utcnow
@@ -34,7 +35,7 @@ class Escalation:
     policy: dict[str, Any]
     started_at: float  # epoch seconds of Incident.urgent_at
     next_round: int  # rounds already recorded
-    unsent: tuple[tuple[int, int], ...]  # (round, page id) recorded but not handed over
+    unsent: dict[int, list[int]]  # round -> ids of pages recorded but not handed over
     done: str | None  # acknowledged | closed | not-urgent
 
 
@@ -62,35 +63,77 @@ def read_escalation(incident_code: str) -> Escalation:
         incident = get_incident(session, incident_code)
         stored = incident.event.escalation_policy
         policy = EscalationPolicy.from_dict(stored) if stored else EscalationPolicy.default()
-        unsent = [
-            (p.round_index, p.id)
-            for p in session.scalars(select(Page).where(Page.incident_id == incident.id))
-            if p.status in ("queued", "sending")
-        ]
+        unsent: dict[int, list[int]] = {}
+        for page in session.scalars(select(Page).where(Page.incident_id == incident.id)):
+            if page.status in ("queued", "sending"):
+                unsent.setdefault(page.round_index, []).append(page.id)
         started = incident.urgent_at.timestamp() if incident.urgent_at else time.time()
         return Escalation(
             policy=policy.to_dict(),
             started_at=started,
             next_round=rounds_recorded(session, incident),
-            unsent=tuple(sorted(unsent)),
+            unsent=unsent,
             done=finished(incident),
         )
 
 
-@task(task_run_name="team-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
-def read_team(incident_code: str, round_index: int) -> Team:
-    """Who is active, on call and without a conflict right now."""
+@dataclass(frozen=True)
+class RoundStart:
+    """Why a wait ended; at a round's deadline, who may be paged now."""
+
+    outcome: str  # due | advanced | acknowledged | closed | not-urgent
+    team: Team | None = None
+
+
+def _read_team(session: Session, incident: Incident) -> Team:
+    return Team(
+        members=member_views(session, event_id=incident.event_id, at=utcnow()),
+        conflicted=frozenset(conflicted_handles(session, incident.id)),
+    )
+
+
+def _round_failed(session: Session, incident: Incident, round_index: int | None) -> bool:
+    if round_index is None:
+        return False
+    sms = [p for p in round_pages(session, incident, round_index) if p.channel == "sms"]
+    return bool(sms) and all(p.status in FAILED for p in sms)
+
+
+def _check(incident_code: str, advance_if_failed: int | None, due: bool) -> RoundStart | None:
+    """One look at the record: stop, move on, or (None) keep waiting."""
     with db.session_scope() as session:
         incident = get_incident(session, incident_code)
-        return Team(
-            members=member_views(session, event_id=incident.event_id, at=utcnow()),
-            conflicted=frozenset(conflicted_handles(session, incident.id)),
-        )
+        stop = finished(incident)
+        if stop is not None:
+            return RoundStart(stop)
+        if _round_failed(session, incident, advance_if_failed):
+            return RoundStart("advanced", _read_team(session, incident))
+        if due:
+            return RoundStart("due", _read_team(session, incident))
+        return None
 
 
-@task(task_run_name="open-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
-def open_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -> list[int]:
-    """Record the round's SMS pages, all in one transaction; return their ids."""
+@task(task_run_name="wait-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
+def await_round(
+    incident_code: str, round_index: int, deadline: float, advance_if_failed: int | None
+) -> RoundStart:
+    """Wait for the round's deadline, checking the record for an ACK every poll interval.
+
+    At the deadline (or as soon as every SMS of round ``advance_if_failed`` has failed:
+    the next step need not wait) return who is on call and available now; or why paging
+    stops.
+    """
+    poll = get_settings().escalation_poll_s
+    while True:
+        remaining = deadline - time.time()
+        found = _check(incident_code, advance_if_failed, due=remaining <= 0)
+        if found is not None:
+            return found
+        time.sleep(min(poll, max(remaining, 0.0)))
+
+
+def _record_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -> list[int]:
+    """Record the round's SMS pages, all in one transaction; return the new ones' ids."""
     with db.session_scope() as session:
         incident = get_incident(session, incident_code)
         audit.record(
@@ -112,45 +155,24 @@ def open_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -
         return ids
 
 
-@task(task_run_name="page-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
-def send_pages(incident_code: str, round_index: int, page_ids: list[int]) -> list[str]:
-    """Send a round's pages side by side (a slow one holds up no other); return statuses."""
+def _send_all(page_ids: list[int]) -> list[str]:
+    """Send pages side by side: a slow or failing one holds up no other."""
     if not page_ids:
         return []
     with ThreadPoolExecutor(max_workers=min(len(page_ids), 16)) as pool:
         return list(pool.map(deliver_page, page_ids))
 
 
-def _round_failed(incident: Incident, round_index: int | None) -> bool:
-    if round_index is None:
-        return False
-    with db.session_scope() as session:
-        sms = [p for p in round_pages(session, incident, round_index) if p.channel == "sms"]
-        return bool(sms) and all(p.status in FAILED for p in sms)
+@task(task_run_name="page-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
+def page_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -> list[str]:
+    """Record the round's pages, then send them; return their statuses."""
+    return _send_all(_record_round(incident_code, round_index, handles))
 
 
-@task(task_run_name="wait-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
-def await_acknowledgement(
-    incident_code: str, round_index: int, deadline: float, advance_if_failed: int | None
-) -> str:
-    """Wait until the round's deadline, checking the record often.
-
-    Returns ``due`` at the deadline; ``advanced`` as soon as every SMS of round
-    ``advance_if_failed`` has failed (the next step need not wait); or why paging stops.
-    """
-    poll = get_settings().escalation_poll_s
-    while True:
-        with db.session_scope() as session:
-            incident = get_incident(session, incident_code)
-            stop = finished(incident)
-        if stop is not None:
-            return stop
-        if _round_failed(incident, advance_if_failed):
-            return "advanced"
-        remaining = deadline - time.time()
-        if remaining <= 0:
-            return "due"
-        time.sleep(min(poll, remaining))
+@task(task_run_name="resume-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
+def resume_pages(incident_code: str, round_index: int, page_ids: list[int]) -> list[str]:
+    """Send the pages a stopped run recorded but did not hand over."""
+    return _send_all(page_ids)
 
 
 @task(task_run_name="exhausted-{incident_code}", cache_policy=NO_CACHE)

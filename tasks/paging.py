@@ -151,8 +151,9 @@ def report_undeliverable(incident_code: str, member_handle: str, round_index: in
             round=round_index,
         )
     try:
-        notices = importlib.import_module("tasks.notices")
-        notices.announce_page_failure(incident_code, member_handle)
+        from tasks.notices import announce_page_failure
+
+        announce_page_failure(incident_code, member_handle, round_index=round_index)
     except Exception as exc:  # a missing Slack config must not lose the record above
         log.warning(
             "could not report the failed page of %s in the team channel: %s",

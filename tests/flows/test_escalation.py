@@ -174,6 +174,14 @@ def test_a_page_no_channel_could_deliver_is_recorded(fake: FakeTwilio) -> None:
     assert ("care", "page.undeliverable", '{"member":"ana","round":0}') in trail
     [failed] = [p for p in pages(urgent.code) if p[1] == "ana"]
     assert failed == (0, "ana", "sms", "failed")
+    with db.session_scope() as session:  # the team channel is told (outbox: no Slack here)
+        notice = session.scalar(
+            select(Message).where(
+                Message.idempotency_key == f"notice:page-failure:{urgent.code}:ana:0"
+            )
+        )
+        assert notice is not None and notice.channel == "slack"
+        assert "ana" in notice.body and urgent.code in notice.body
 
 
 def test_without_twilio_credentials_pages_go_to_the_outbox(

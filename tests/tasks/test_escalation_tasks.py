@@ -8,7 +8,7 @@ import time
 from models import db
 from models.incidents import get_incident
 from models.pages import acknowledge
-from tasks.escalation import await_acknowledgement
+from tasks.escalation import await_round
 from tests.support.escalation import urgent_incident
 
 
@@ -17,7 +17,7 @@ def test_waiting_stops_within_a_poll_of_an_acknowledgement(care_db: str) -> None
     out: dict[str, object] = {}
 
     def wait() -> None:
-        out["outcome"] = await_acknowledgement.fn(urgent.code, 1, time.time() + 30, None)
+        out["outcome"] = await_round.fn(urgent.code, 1, time.time() + 30, None).outcome
         out["at"] = time.monotonic()
 
     waiter = threading.Thread(target=wait)
@@ -35,5 +35,8 @@ def test_waiting_stops_within_a_poll_of_an_acknowledgement(care_db: str) -> None
 def test_waiting_ends_on_the_deadline(care_db: str) -> None:
     urgent = urgent_incident([{"target": "primary", "wait_s": 60}])
     deadline = time.time() + 0.7
-    assert await_acknowledgement.fn(urgent.code, 1, deadline, None) == "due"
+    start = await_round.fn(urgent.code, 1, deadline, None)
     assert 0 <= time.time() - deadline < 0.1
+    assert start.outcome == "due" and start.team is not None
+    assert start.team.members["ana"].tier == "primary"
+    assert start.team.members["ben"].tier == "secondary"
