@@ -339,6 +339,8 @@ class Message(Base):
     provider_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set when a sender claims the message, so two senders never both send it
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
 
