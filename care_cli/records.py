@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -11,6 +13,7 @@ from models import decisions as decisions_svc
 from models.events import get_event
 from models.incidents import declare_conflict, get_incident, list_incidents
 from models.validation import InvalidInput
+from tasks.orchestrate import wake_decision, wake_open_signoffs
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents.")
 conflict_app = typer.Typer(no_args_is_help=True, help="Conflicts of interest.")
@@ -62,7 +65,16 @@ def conflict_declare(
     with db.session_scope() as session:
         incident = get_incident(session, code)
         declare_conflict(session, incident, member, reason=reason)
+    _wake(lambda: wake_open_signoffs(incident.code))
     console.print(f"{member} has a conflict on {code} and steps aside from it")
+
+
+def _wake(call: Callable[[], object]) -> None:
+    """Wake the waiting flow; the answer is recorded even if Prefect cannot be reached."""
+    try:
+        call()
+    except Exception as exc:  # the host's sweep wakes it later
+        console.print(f"recorded; the waiting flow could not be woken now ({type(exc).__name__})")
 
 
 def approve(
@@ -99,6 +111,7 @@ def approve(
         )
     if not result.counted:
         raise InvalidInput(f"not counted: {result.refusal}")
+    _wake(lambda: wake_decision(result.state.id))
     st = result.state
     console.print(
         f"{st.incident_code} decision {st.id} ({st.kind}): {st.status}, "
