@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     prefect_ui_url: str = "http://127.0.0.1:4200"
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
+    # per client address, in the `limits` notation ("20/minute"); and the largest request body
+    intake_rate_limit: str = "20/minute"
+    intake_max_body_bytes: int = 256 * 1024
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
