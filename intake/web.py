@@ -91,7 +91,7 @@ async def post_report(request: Request, background: BackgroundTasks) -> Response
     except guards.Refused as exc:
         return _refused(request, is_form, fields, exc.status, [exc.message])
     except (ValidationError, InvalidInput) as exc:
-        return _refused(request, is_form, fields, 422, problems(exc))
+        return _refused(request, is_form, fields, 422, problems(exc, labels=is_form))
     except Exception:
         log.exception("web report could not be stored")
         message = "We could not store your report just now. Please send it again in a minute."

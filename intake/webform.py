@@ -76,7 +76,11 @@ def form_fields(body: bytes) -> dict[str, str]:
     try:
         text = body.decode("utf-8")
         pairs = parse_qsl(
-            text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=40
+            text,
+            keep_blank_values=True,
+            strict_parsing=bool(text),
+            max_num_fields=40,
+            errors="strict",
         )
     except (UnicodeDecodeError, ValueError):
         raise Refused(400, "The form data could not be read (UTF-8 form data only).") from None
@@ -113,14 +117,14 @@ def to_report(web: WebReportIn, header_key: str | None) -> ReportIn:
     )
 
 
-def problems(exc: ValidationError | InvalidInput) -> list[str]:
+def problems(exc: ValidationError | InvalidInput, *, labels: bool) -> list[str]:
     """One readable line per problem, naming the field."""
     if isinstance(exc, InvalidInput):
         return [str(exc)]
     lines = []
     for error in exc.errors()[:10]:
         where = ".".join(str(p) for p in error["loc"]) or "report"
-        lines.append(f"{LABELS.get(where, where)}: {error['msg']}")
+        lines.append(f"{LABELS.get(where, where) if labels else where}: {error['msg']}")
     return lines
 
 
