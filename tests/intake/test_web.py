@@ -116,7 +116,8 @@ def test_json_report_with_idempotency_key(client: TestClient) -> None:
     headers = {"Idempotency-Key": "client-key-0001"}
     first = client.post("/reports", json=body, headers=headers)
     again = client.post("/reports", json=body, headers=headers)
-    other = client.post("/reports", json={**body, "what_happened": "another thing"}, headers=headers)
+    changed = {**body, "what_happened": "another thing"}
+    other = client.post("/reports", json=changed, headers=headers)
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
     assert first.json() == {"case_code": "DCE26-1", "duplicate": False, "acknowledgement": True}
     assert again.json()["duplicate"] and again.json()["case_code"] == "DCE26-1"
