@@ -40,8 +40,9 @@ def test_form_is_labelled_and_asks_about_danger(client: TestClient) -> None:
     assert {"what_happened", "when", "where", "involved", "witnesses", "contact"} <= names
     assert {"anonymous", "consent_to_contact", "danger"} <= names
     unlabelled = [
-        c["name"] for c in form.controls if c.get("id") not in form.label_for
-        and c["name"] not in form.wrapped
+        c["name"]
+        for c in form.controls
+        if c.get("id") not in form.label_for and c["name"] not in form.wrapped
     ]
     assert unlabelled == []
     assert form.hidden["csrf_token"] and form.hidden["idempotency_key"]
