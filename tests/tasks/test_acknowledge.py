@@ -78,7 +78,7 @@ def test_email_report_is_acknowledged_in_its_thread_once(care_db: str) -> None:
         assert report.incident.acknowledged_at == report.acknowledged_at
         [message] = session.scalars(select(Message)).all()
         assert (message.idempotency_key, message.status) == (f"ack-report-{report_id}", "sent")
-        assert message.meta["template"] == f"ack/{approved_version()}"
+        assert (message.meta or {})["template"] == f"ack/{approved_version()}"
         actions = session.scalars(select(AuditEntry.action)).all()
         assert actions.count("report.acknowledge") == 1
 
