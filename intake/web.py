@@ -36,8 +36,13 @@ log = logging.getLogger("care.intake.web")
 router = APIRouter(tags=["reports"])
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 FORM = "application/x-www-form-urlencoded"
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": text}
+    code: {
+        "model": Problem,
+        "description": f"{text} (the form gets its page back)",
+        "content": HTML_PAGE,
+    }
     for code, text in {
         400: "unreadable body",
         403: "form token missing, forged or expired",
@@ -69,7 +74,15 @@ def report_form(request: Request) -> Response:
     description="JSON, or the HTML form's fields with its `csrf_token`. A repeated "
     "`Idempotency-Key` header (or `idempotency_key` field) with the same text stores nothing "
     "new and answers 200 with the same case code.",
-    responses={201: {"model": ReportReceipt}, 200: {"model": ReportReceipt}, **ERRORS},
+    responses={
+        201: {"model": ReportReceipt, "description": "stored (JSON)"},
+        200: {
+            "model": ReportReceipt,
+            "description": "already stored (JSON), or the confirmation page (form)",
+            "content": HTML_PAGE,
+        },
+        **ERRORS,
+    },
     openapi_extra={"requestBody": REQUEST_BODY},
 )
 async def post_report(request: Request, background: BackgroundTasks) -> Response:
