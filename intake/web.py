@@ -8,6 +8,7 @@ comes back with what the reporter wrote, so a valid report is never lost.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from intake import guards, pipeline
 from intake.webform import (
+    KEY_PATTERN,
     Problem,
     ReportReceipt,
     WebReportForm,
@@ -53,6 +55,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         503: "the report could not be stored now; send it again",
     }.items()
 }
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": KEY_PATTERN},
+}
 REQUEST_BODY = {
     "required": True,
     "content": {
@@ -83,7 +91,7 @@ def report_form(request: Request) -> Response:
         },
         **ERRORS,
     },
-    openapi_extra={"requestBody": REQUEST_BODY},
+    openapi_extra={"requestBody": REQUEST_BODY, "parameters": [IDEMPOTENCY_HEADER]},
 )
 async def post_report(request: Request, background: BackgroundTasks) -> Response:
     settings = get_settings()
@@ -99,14 +107,14 @@ async def post_report(request: Request, background: BackgroundTasks) -> Response
             web = from_form(fields)
         else:
             web = _json(request, body)
-        report = to_report(web, request.headers.get("idempotency-key"))
+        report = to_report(web, _header_key(request))
         received = await run_in_threadpool(pipeline.receive, report)
     except guards.Refused as exc:
         return _refused(request, is_form, fields, exc.status, [exc.message])
     except (ValidationError, InvalidInput) as exc:
         return _refused(request, is_form, fields, 422, problems(exc, labels=is_form))
-    except Exception:
-        log.exception("web report could not be stored")
+    except Exception as exc:  # the database is down: the form comes back, nothing is lost
+        log.error("web report could not be stored (%s)", type(exc).__name__)
         message = "We could not store your report just now. Please send it again in a minute."
         return _refused(request, is_form, fields, 503, [message])
     background.add_task(pipeline.follow_up, received)
@@ -125,6 +133,18 @@ def _json(request: Request, body: bytes) -> WebReportIn:
     if kind != "application/json":
         raise guards.Refused(415, f"Send the report as application/json or {FORM}.")
     return WebReportIn.model_validate_json(body)
+
+
+def _header_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not re.fullmatch(KEY_PATTERN, key):
+        raise InvalidInput("Idempotency-Key: 8-128 characters from A-Z, a-z, 0-9, '_.:-'")
+    return key
+
+
+def _reusable_key(key: str | None) -> str:
+    """The form's own key again (a resend is the same report), or a new one."""
+    return key if key and re.fullmatch(KEY_PATTERN, key) else uuid.uuid4().hex
 
 
 def _limiter(request: Request, settings: Settings) -> guards.RateLimit:
@@ -153,7 +173,7 @@ def _form_page(
         "values": values,
         "errors": errors,
         "csrf_token": token,
-        "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
+        "idempotency_key": _reusable_key(values.get("idempotency_key")),
     }
     response = templates.TemplateResponse(request, "report.html", context, status_code=status)
     response.set_cookie(

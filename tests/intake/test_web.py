@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +14,7 @@ from intake.app import create_app
 from models import db
 from models.settings import get_settings
 from models.tables import Incident, Message, Report
+from tests.support.care_db import use_care
 from tests.support.seed import seed_team
 from tests.support.web import case_code, read_form, submit_form
 
@@ -159,3 +162,25 @@ def test_too_many_reports_from_one_address(
         ]
     assert codes == [201, 201, 429]
     assert _count(Report) == 2
+
+
+def test_when_the_database_is_down_the_form_comes_back_with_the_text(
+    client: TestClient, care_db: str, tmp_path: Path
+) -> None:
+    key = os.environ["CARE_ENCRYPTION_KEY"]
+    page = client.get("/report")
+    data = {**read_form(page.text).hidden, "what_happened": NARRATIVE}
+    use_care(tmp_path, "postgresql+psycopg://care@127.0.0.1:9/down", key)
+    down = client.post("/reports", data=data)
+    assert down.status_code == 503 and NARRATIVE in down.text and "again" in down.text
+    assert read_form(down.text).hidden["idempotency_key"] == data["idempotency_key"]
+    use_care(tmp_path, care_db, key)
+    status, html = submit_form(client, what_happened=NARRATIVE)
+    assert status == 200 and case_code(html) == "DCE26-1"
+
+
+def test_a_malformed_idempotency_key_is_named(client: TestClient) -> None:
+    answer = client.post(
+        "/reports", json={"what_happened": NARRATIVE}, headers={"Idempotency-Key": "x"}
+    )
+    assert answer.status_code == 422 and "Idempotency-Key" in answer.json()["detail"]
