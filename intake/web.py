@@ -38,6 +38,13 @@ log = logging.getLogger("care.intake.web")
 router = APIRouter(tags=["reports"])
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 FORM = "application/x-www-form-urlencoded"
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {
@@ -122,9 +129,10 @@ async def post_report(request: Request, background: BackgroundTasks) -> Response
         case_code=received.code, duplicate=not received.created, acknowledgement=received.reachable
     )
     if is_form:
-        return templates.TemplateResponse(
+        page = templates.TemplateResponse(
             request, "received.html", {"receipt": receipt, "urgent": received.urgent}
         )
+        return _private(page)
     return JSONResponse(receipt.model_dump(), status_code=201 if received.created else 200)
 
 
@@ -184,4 +192,10 @@ def _form_page(
         samesite="strict",
         secure=settings.public_url.startswith("https://"),
     )
+    return _private(response)
+
+
+def _private(response: Response) -> Response:
+    """Pages about a report: never cached, never framed, no scripts, forms post here only."""
+    response.headers.update(PAGE_HEADERS)
     return response

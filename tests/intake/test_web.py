@@ -38,6 +38,8 @@ def test_form_is_labelled_and_asks_about_danger(client: TestClient) -> None:
     page = client.get("/report")
     form = read_form(page.text)
     assert page.status_code == 200 and "<script" not in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert "Is anyone in danger right now?" in page.text
     names = {c["name"] for c in form.controls}
     assert {"what_happened", "when", "where", "involved", "witnesses", "contact"} <= names
