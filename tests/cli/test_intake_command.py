@@ -48,8 +48,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ["CARE_DATA_DIR"] = str(path)
     get_settings.cache_clear()
     try:
-        migrate.upgrade()
         db.configure()
+        migrate.upgrade()
         with db.session_scope() as session:
             add_event(
                 session,
