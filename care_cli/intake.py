@@ -41,7 +41,8 @@ def email() -> None:
     except Exception as exc:  # database down, settings missing: keep it, try again later
         print(f"care: temporary failure, try again later ({type(exc).__name__})", file=sys.stderr)
         raise typer.Exit(inbox.EX_TEMPFAIL) from None
-    pipeline.follow_up(received)
+    if received.created:
+        pipeline.follow_up(received)
     print(f"{received.code} {'stored' if received.created else 'already stored'}")
 
 
@@ -88,7 +89,8 @@ def report(
             event_slug=event,
         )
     )
-    pipeline.follow_up(received)
+    if received.created:
+        pipeline.follow_up(received)
     if not received.created:
         print("care: this report was already recorded", file=sys.stderr)
     print(received.code)

@@ -48,7 +48,8 @@ def take_message(conn: imaplib.IMAP4, uid: str) -> Outcome:
         return "retry"
     imap.mark_seen(conn, uid)
     logger.info("mail uid %s -> %s (new=%s)", uid, received.code, received.created)
-    pipeline.follow_up(received)
+    if received.created:
+        pipeline.follow_up(received)
     return "stored" if received.created else "duplicate"
 
 

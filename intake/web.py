@@ -124,7 +124,8 @@ async def post_report(request: Request, background: BackgroundTasks) -> Response
         log.error("web report could not be stored (%s)", type(exc).__name__)
         message = "We could not store your report just now. Please send it again in a minute."
         return _refused(request, is_form, fields, 503, [message])
-    background.add_task(pipeline.follow_up, received)
+    if received.created:  # a resend (double click) must not acknowledge twice
+        background.add_task(pipeline.follow_up, received)
     receipt = ReportReceipt(
         case_code=received.code, duplicate=not received.created, acknowledgement=received.reachable
     )
