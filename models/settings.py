@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     prefect_api_url: str = "http://127.0.0.1:4200/api"
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
+    # per client address, in the `limits` notation ("20/minute"); and the largest request body
+    intake_rate_limit: str = "20/minute"
+    intake_max_body_bytes: int = 256 * 1024
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
