@@ -40,6 +40,7 @@ from sqlalchemy import and_, select, update
 
 from deployments.registry import DEPLOYMENT, care_flows
 from models import db
+from models.settings import get_settings
 from models.tables import Decision, Incident
 from tasks.orchestrate import wake
 
@@ -128,9 +129,11 @@ class Host:
 
     def register_deployments(self) -> dict[str, UUID]:
         """Create or update one deployment per CARE flow; remember which flow is which."""
+        settings = get_settings()
         for spec, flow in care_flows():
             deployment = cast(
-                RunnerDeployment, flow.to_deployment(name=DEPLOYMENT, interval=spec.interval)
+                RunnerDeployment,
+                flow.to_deployment(name=DEPLOYMENT, interval=spec.schedule(settings)),
             )
             deployment_id = cast(UUID, deployment.apply())
             self._deployments[flow.name] = deployment_id
