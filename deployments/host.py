@@ -128,16 +128,24 @@ class Host:
         self._poke.set()
 
     def register_deployments(self) -> dict[str, UUID]:
-        """Create or update one deployment per CARE flow; remember which flow is which."""
+        """Know each CARE flow's deployment; the embedded default creates them itself.
+
+        With a Prefect worker running the flows, the deployments come from prefect.yaml
+        (`prefect deploy --all`) and are only looked up here, never overwritten.
+        """
         settings = get_settings()
-        for spec, flow in care_flows():
-            deployment = cast(
-                RunnerDeployment,
-                flow.to_deployment(name=DEPLOYMENT, interval=spec.schedule(settings)),
-            )
-            deployment_id = cast(UUID, deployment.apply())
-            self._deployments[flow.name] = deployment_id
-            self._flows[deployment_id] = flow
+        with get_client(sync_client=True) as client:
+            for spec, flow in care_flows():
+                if self.dispatch:
+                    deployment = cast(
+                        RunnerDeployment,
+                        flow.to_deployment(name=DEPLOYMENT, interval=spec.schedule(settings)),
+                    )
+                    deployment_id = cast(UUID, deployment.apply())
+                else:
+                    deployment_id = client.read_deployment_by_name(f"{flow.name}/{DEPLOYMENT}").id
+                self._deployments[flow.name] = deployment_id
+                self._flows[deployment_id] = flow
         return dict(self._deployments)
 
     def reschedule_orphans(self) -> int:
