@@ -13,6 +13,7 @@ from models.policy.signoff import DecisionKind
 from models.policy.status import IncidentStatus, check_transition
 from models.tables import Party, Report
 from tasks.deliver import deliver
+from tasks.orchestrate import wake_open_signoffs
 
 ORDER = list(IncidentStatus)
 
@@ -74,6 +75,10 @@ def move_to(code: str, status: IncidentStatus) -> str:
 def save_review(code: str, answer: review.ReviewIn) -> str | None:
     """Record a review answer; return why it was refused (no personal data), if it was."""
     try:
+        if answer.conflicts:  # kept even if the review itself is refused
+            with db.session_scope() as session:
+                review.declare_conflicts(session, get_incident(session, code), answer)
+            wake_open_signoffs(code)  # whoever stepped aside leaves every open sign-off
         with db.session_scope() as session:
             review.record_review(session, get_incident(session, code), answer)
     except review.ReviewRefused as exc:

@@ -5,21 +5,29 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import db
+from models import decisions as decisions_svc
+from models.incidents import add_party, declare_conflict, get_incident, store_report
 from models.policy.status import IncidentStatus
+from models.schemas import ReportIn
 from models.settings import get_settings
 from models.tables import (
     Approval,
+    AuditEntry,
     Decision,
     Message,
     Note,
     ReviewOutcome,
 )
+from tasks.orchestrate import wake_open_signoffs
 from tests.support.codes import Codes
 from tests.support.host import answer_form, form_description, wait_for
 from tests.support.lifecycle import (
+    NO_VIOLATION,
     NOTES,
     REVIEW,
     STATEMENT,
+    approve_cli,
+    completed,
     incident_run,
     pending,
     status,
@@ -140,3 +148,62 @@ def test_a_refused_review_is_asked_again_with_the_reason(team: Seeded, host: obj
     assert "No action" in form_description(run_id)
     with db.session_scope() as session:
         assert session.scalars(select(ReviewOutcome)).first() is None
+
+
+def test_a_declared_conflict_takes_the_member_off_open_signoffs(team: Seeded, host: object) -> None:
+    codes = Codes(team.totp)
+    with db.session_scope() as session:
+        code = seed_report(session)
+    run_id = incident_run(code)
+    answer_form(run_id, {"reviewer": "ana", "code": codes.later("ana"), **REVIEW})
+    review = pending(code, "review_outcome")
+    assert "ben" in form_description(review.flow_run_id or "")
+    with db.session_scope() as session:  # as `care conflict declare` does
+        declare_conflict(session, get_incident(session, code), "ben")
+    wake_open_signoffs(code)
+    wait_for(lambda: "ben" not in _may_still_approve(review.flow_run_id or ""))
+    with db.session_scope() as session:
+        refused = decisions_svc.answer(
+            session,
+            decision_id=review.id,
+            handle="ben",
+            verdict="approve",
+            channel="cli",
+            code=codes("ben"),
+        )
+    assert not refused.counted and refused.refusal == "conflicted"
+
+
+def test_an_anonymous_reporter_is_not_told_and_the_skip_is_recorded(
+    team: Seeded, host: object
+) -> None:
+    codes = Codes(team.totp)
+    with db.session_scope() as session:
+        incident, _, _ = store_report(
+            session,
+            ReportIn(
+                channel="web",
+                channel_message_id="anon-1",
+                narrative="Someone shouted",
+                anonymous=True,
+                event_slug="dce26",
+            ),
+        )
+        add_party(session, incident, role="reported", actor="ana")
+        code = incident.code
+    quick = {"reviewer": "ana", "code": codes.later("ana"), **NO_VIOLATION}
+    run_id = incident_run(code)
+    answer_form(run_id, quick)
+    approve_cli(pending(code, "review_outcome").id, "ben", codes)
+    wait_for(lambda: completed(run_id))
+    with db.session_scope() as session:
+        assert session.scalars(select(Message)).all() == []
+        skipped = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "reporter.inform.skipped")
+        ).one()
+        assert '"reason":"anonymous"' in skipped.detail
+
+
+def _may_still_approve(run_id: str) -> str:
+    text = form_description(run_id)
+    return text.split("May still approve:**", 1)[1].split("\n", 1)[0]
