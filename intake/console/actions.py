@@ -1,0 +1,176 @@
+"""The console's forms: add a note, declare a conflict, acknowledge, approve or object.
+
+Each form carries the session's CSRF token. What changes a waiting flow wakes it after
+the answer is committed, off the request path; Prefect being down loses nothing, since
+the record already holds the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from intake.console.auth import ConsoleError, Viewer, check_csrf, viewer
+from intake.console.config import ConsoleConfig, console_config
+from intake.console.pages import find_incident, record_page, refuse_if_restricted
+from intake.console.render import ConsoleRoute
+from models import db, decisions, pages
+from models.incidents import add_note, declare_conflict
+from models.tables import Conversation, Incident
+from models.validation import InvalidInput
+
+router = APIRouter(route_class=ConsoleRoute)
+log = logging.getLogger("care.console")
+MAX_NOTE = 20_000
+REFUSED = {
+    "bad_code": "The code was not right. Type the 6-digit code your authenticator app shows now.",
+    "code_reused": "That code was already used (perhaps to sign in). Wait for the next code "
+    "in your app (at most 30 seconds) and try again.",
+    "conflicted": "You have a conflict on this incident, so your answer does not count.",
+    "inactive": "Your membership is not active, so your answer does not count.",
+    "already_counted": "Your approval is already counted (the proposer counts as one).",
+    "decision_closed": "This decision is already decided.",
+    "unknown_member": "Your answer could not be matched to a member.",
+}
+
+
+def _wake(kind: str, key: int | str) -> None:
+    from tasks import orchestrate
+
+    try:
+        if kind == "decision":
+            orchestrate.wake_decision(int(key))
+        else:
+            orchestrate.wake_open_signoffs(str(key))
+    except Exception:  # Prefect down: the answer is recorded; the flow reads it when it runs
+        log.warning("could not wake the %s run(s) for %s", kind, key, exc_info=True)
+
+
+def _done(code: str, what: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/console/incidents/{code}?done={what}{anchor}", status_code=303)
+
+
+@router.post("/incidents/{code}/notes", include_in_schema=False)
+def note(
+    request: Request,
+    code: str,
+    body: str = Form(""),
+    conversation: str = Form(""),
+    csrf: str = Form(""),
+    who: Viewer = Depends(viewer),
+) -> Response:
+    check_csrf(who, csrf)
+    problem = None
+    with db.session_scope() as session:
+        incident = find_incident(session, code)
+        refuse_if_restricted(session, incident, who)
+        conv_id = _conversation(session, incident, conversation)
+        try:
+            if len(body) > MAX_NOTE:
+                raise InvalidInput(f"a note can be at most {MAX_NOTE} characters")
+            add_note(session, incident, author=who.handle, body=body, conversation_id=conv_id)
+        except InvalidInput as exc:
+            problem = str(exc)
+        code = incident.code
+    if problem:
+        return record_page(request, who, code, error=("notes", problem), status=400)
+    return _done(code, "note", "#notes")
+
+
+def _conversation(session: object, incident: Incident, raw: str) -> int | None:
+    if not raw:
+        return None
+    conv = session.get(Conversation, int(raw)) if raw.isdigit() else None  # type: ignore[attr-defined]
+    if conv is None or conv.incident_id != incident.id:
+        raise ConsoleError(400, "No such conversation", "Choose a conversation of this incident.")
+    return int(conv.id)
+
+
+@router.post("/incidents/{code}/conflict", include_in_schema=False)
+def conflict(
+    code: str,
+    background: BackgroundTasks,
+    reason: str = Form(""),
+    csrf: str = Form(""),
+    who: Viewer = Depends(viewer),
+) -> Response:
+    check_csrf(who, csrf)
+    with db.session_scope() as session:
+        incident = find_incident(session, code)
+        declare_conflict(
+            session, incident, who.handle, reason=reason.strip()[:2000] or None, actor=who.handle
+        )
+        code = incident.code
+    background.add_task(_wake, "incident", code)
+    return _done(code, "conflict")
+
+
+@router.post("/incidents/{code}/acknowledge", include_in_schema=False)
+def acknowledge(code: str, csrf: str = Form(""), who: Viewer = Depends(viewer)) -> Response:
+    check_csrf(who, csrf)
+    with db.session_scope() as session:
+        incident = find_incident(session, code)
+        refuse_if_restricted(session, incident, who)
+        try:
+            result = pages.acknowledge(session, incident, handle=who.handle, channel="console")
+        except InvalidInput as exc:
+            raise ConsoleError(409, "Nothing to acknowledge", str(exc)) from exc
+        code = incident.code
+    if not result.counted:
+        raise ConsoleError(
+            403, "Not counted", f"Your acknowledgement was refused: {result.refusal}."
+        )
+    return _done(code, "ack" if result.first else "ack-later")
+
+
+@router.post("/decisions/{decision_id}/answer", include_in_schema=False)
+def answer(
+    request: Request,
+    decision_id: int,
+    background: BackgroundTasks,
+    verdict: str = Form(""),
+    code: str = Form(""),
+    comment: str = Form(""),
+    csrf: str = Form(""),
+    who: Viewer = Depends(viewer),
+    config: ConsoleConfig = Depends(console_config),
+) -> Response:
+    check_csrf(who, csrf)
+    if verdict not in ("approve", "object"):
+        raise ConsoleError(400, "Choose approve or object", "Go back and press one of the buttons.")
+    if not config.allow(handle=who.handle, client=request.client.host if request.client else "-"):
+        raise ConsoleError(429, "Too many codes tried", "Wait five minutes, then try again.")
+    with db.session_scope() as session:
+        try:
+            decision = decisions.get_decision(session, decision_id)
+        except decisions.UnknownDecision as exc:
+            raise ConsoleError(404, "No such decision", str(exc)) from exc
+        incident = session.get(Incident, decision.incident_id) if decision.incident_id else None
+        if incident is not None:
+            refuse_if_restricted(session, incident, who)
+        result = decisions.answer(
+            session,
+            decision_id=decision_id,
+            handle=who.handle,
+            verdict="approve" if verdict == "approve" else "object",
+            channel="console",
+            code=code,
+            comment=comment.strip()[:2000] or None,
+        )
+        incident_code = incident.code if incident else None
+    if result.counted:
+        background.add_task(_wake, "decision", decision_id)
+    anchor = f"#decision-{decision_id}"
+    if incident_code is None:
+        if result.counted:
+            return RedirectResponse(f"/console/?done={verdict}{anchor}", status_code=303)
+        raise ConsoleError(400, "Not counted", REFUSED.get(result.refusal or "", "Refused."))
+    if result.counted:
+        return _done(incident_code, "approved" if verdict == "approve" else "objected", anchor)
+    status = 400 if result.refusal in ("bad_code", "code_reused") else 409
+    message = REFUSED.get(result.refusal or "", "Your answer was not counted.")
+    return record_page(
+        request, who, incident_code, error=(f"decision-{decision_id}", message), status=status
+    )
