@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -56,7 +57,7 @@ def sign_in_form(client: TestClient, next_: str = "") -> str:
     return found.group(1)
 
 
-def sign_in(client: TestClient, handle: str, code: str, next_: str = ""):  # type: ignore[no-untyped-def]
+def sign_in(client: TestClient, handle: str, code: str, next_: str = "") -> httpx.Response:
     """Post the sign-in form as a browser would; return the response (not followed)."""
     nonce = sign_in_form(client, next_)
     return client.post(
