@@ -163,12 +163,13 @@ def answer(
     if result.counted:
         background.add_task(_wake, "decision", decision_id)
     anchor = f"#decision-{decision_id}"
+    done = "approved" if verdict == "approve" else "objected"
     if incident_code is None:
         if result.counted:
-            return RedirectResponse(f"/console/?done={verdict}{anchor}", status_code=303)
+            return RedirectResponse(f"/console/?done={done}{anchor}", status_code=303)
         raise ConsoleError(400, "Not counted", REFUSED.get(result.refusal or "", "Refused."))
     if result.counted:
-        return _done(incident_code, "approved" if verdict == "approve" else "objected", anchor)
+        return _done(incident_code, done, anchor)
     status = 400 if result.refusal in ("bad_code", "code_reused") else 409
     message = REFUSED.get(result.refusal or "", "Your answer was not counted.")
     return record_page(

@@ -47,7 +47,9 @@ def refuse_if_restricted(session: Session, incident: Incident, who: Viewer) -> N
 def waiting(request: Request, who: Viewer = Depends(viewer)) -> Response:
     with db.session_scope() as session:
         work = queries.waiting_for(session, who.member_id, who.handle)
-        return page(request, "waiting.html", {"who": who, "work": work, "nav": "waiting"})
+        done = DONE.get(request.query_params.get("done", ""))
+        context = {"who": who, "work": work, "nav": "waiting", "done": done}
+        return page(request, "waiting.html", context)
 
 
 @router.get("/incidents", include_in_schema=False)
