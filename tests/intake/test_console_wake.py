@@ -30,8 +30,7 @@ def _suspended_run(name: str) -> UUID:
 def _state_name(run_id: UUID) -> str:
     with get_client(sync_client=True) as client:
         state = client.read_flow_run(run_id).state
-        assert state is not None
-        return state.name
+        return str(state.name) if state else "none"
 
 
 @pytest.fixture
