@@ -45,7 +45,18 @@ def _form(
 
 
 @router.get("/sign-in", include_in_schema=False)
-def sign_in_page(request: Request, next: str = "", why: str = "") -> Response:
+def sign_in_page(
+    request: Request,
+    next: str = "",
+    why: str = "",
+    config: ConsoleConfig = Depends(console_config),
+) -> Response:
+    token = auth.session_token(request, config)
+    if token is not None:
+        with db.session_scope() as session:
+            signed_in = live_session(session, token, now=config.clock(), idle=config.idle)
+        if signed_in is not None:
+            return RedirectResponse(auth.safe_next(next), status_code=303)
     return _form(request, next_=auth.safe_next(next), notice=NOTICES.get(why))
 
 

@@ -52,6 +52,8 @@ def test_right_code_signs_in_with_a_safe_cookie(team: tuple[Seeded, str]) -> Non
     assert "Secure" not in cookie  # the embedded default runs on plain http://127.0.0.1
     page = client.get("/console/")
     assert page.status_code == 200 and "Waiting for ben" in page.text
+    again = client.get("/console/sign-in", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/console/"
     assert _signins("ben") == ['{"result":"ok"}']
 
 

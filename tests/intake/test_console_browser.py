@@ -114,6 +114,7 @@ def test_approve_a_decision_with_a_code(live: Live) -> None:
     form.get_by_label("Your 6-digit code").fill(next_code(live.totp["chloe"]))
     form.get_by_role("button", name="Approve").click()
     assert page.get_by_text("Your approval is counted.").is_visible()
+    assert "Approved by: ana, chloe" in page.locator(f"#decision-{live.decision_id}").inner_text()
     live.shot(page, "record-desktop")
     with db.session_scope() as session:
         decision = decision_svc.get_decision(session, live.decision_id)
