@@ -55,7 +55,7 @@ def waiting(request: Request, who: Viewer = Depends(viewer)) -> Response:
 @router.get("/incidents", include_in_schema=False)
 def incidents(request: Request, who: Viewer = Depends(viewer)) -> Response:
     with db.session_scope() as session:
-        rows = queries.incident_list(session, who.handle)
+        rows = queries.incident_list(session, who.member_id)
         return page(request, "incidents.html", {"who": who, "rows": rows, "nav": "incidents"})
 
 

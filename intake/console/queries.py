@@ -140,7 +140,15 @@ def record(session: Session, incident: Incident, *, member_id: int, handle: str)
     return view
 
 
-def incident_list(session: Session, handle: str) -> list[tuple[Incident, bool]]:
+def incident_list(session: Session, member_id: int) -> list[tuple[Incident, bool]]:
     """Every incident, newest first, with whether this member is restricted on it."""
+    mine = set(
+        session.scalars(
+            select(ConflictDeclaration.incident_id).where(
+                ConflictDeclaration.member_id == member_id,
+                ConflictDeclaration.waived_by_decision_id.is_(None),
+            )
+        )
+    )
     rows = session.scalars(select(Incident).order_by(Incident.reported_at.desc(), Incident.id))
-    return [(i, is_restricted(session, i, handle)) for i in rows]
+    return [(i, i.id in mine) for i in rows]
