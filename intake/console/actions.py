@@ -11,6 +11,7 @@ import logging
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from intake.console.auth import ConsoleError, Viewer, check_csrf, viewer
 from intake.console.config import ConsoleConfig, console_config
@@ -79,10 +80,10 @@ def note(
     return _done(code, "note", "#notes")
 
 
-def _conversation(session: object, incident: Incident, raw: str) -> int | None:
+def _conversation(session: Session, incident: Incident, raw: str) -> int | None:
     if not raw:
         return None
-    conv = session.get(Conversation, int(raw)) if raw.isdigit() else None  # type: ignore[attr-defined]
+    conv = session.get(Conversation, int(raw)) if raw.isdigit() else None
     if conv is None or conv.incident_id != incident.id:
         raise ConsoleError(400, "No such conversation", "Choose a conversation of this incident.")
     return int(conv.id)

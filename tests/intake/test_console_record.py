@@ -260,3 +260,11 @@ def test_pages_are_not_cached_nor_framed(case: Case) -> None:
     assert response.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert "<script" not in response.text.lower()
+
+
+def test_what_people_typed_is_shown_as_text(case: Case) -> None:
+    client = case.client("chloe")
+    typed = '<script>alert("x")</script><a href="javascript:x">'
+    client.post(f"/console/incidents/{case.code}/notes", data={"body": typed, "csrf": csrf(client)})
+    page = client.get(f"/console/incidents/{case.code}").text
+    assert typed not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
