@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
@@ -12,7 +14,7 @@ from intake.console.render import ConsoleRoute, page
 from models import audit, db
 from models.export import incident_markdown
 from models.incidents import get_incident
-from models.tables import Incident
+from models.tables import Attachment, Incident, Report
 from models.validation import InvalidInput
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -108,6 +110,32 @@ def export(code: str, who: Viewer = Depends(viewer)) -> Response:
         text,
         media_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.md"'},
+    )
+
+
+@router.get("/incidents/{code}/attachments/{attachment_id}", include_in_schema=False)
+def attachment(code: str, attachment_id: int, who: Viewer = Depends(viewer)) -> Response:
+    """An attachment of one of the incident's reports, always as a download."""
+    with db.session_scope() as session:
+        incident = find_incident(session, code)
+        refuse_if_restricted(session, incident, who)
+        found = session.get(Attachment, attachment_id)
+        report = session.get(Report, found.report_id) if found else None
+        if found is None or report is None or report.incident_id != incident.id:
+            raise ConsoleError(404, "No such attachment", f"{incident.code} has no such file.")
+        audit.record(
+            session,
+            actor=who.handle,
+            action="attachment.view",
+            incident_code=incident.code,
+            attachment=found.id,
+        )
+        content, kind = found.content or b"", found.content_type
+    name = f"{code}-attachment-{attachment_id}{mimetypes.guess_extension(kind) or ''}"
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

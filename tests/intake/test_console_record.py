@@ -268,3 +268,30 @@ def test_what_people_typed_is_shown_as_text(case: Case) -> None:
     client.post(f"/console/incidents/{case.code}/notes", data={"body": typed, "csrf": csrf(client)})
     page = client.get(f"/console/incidents/{case.code}").text
     assert typed not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+
+
+def test_an_attachment_downloads_for_the_team_only(case: Case) -> None:
+    from models.tables import Attachment, Report
+
+    with db.session_scope() as session:
+        report = session.scalars(select(Report)).first()
+        assert report is not None
+        row = Attachment(
+            report_id=report.id,
+            filename="badge.png",
+            content_type="image/png",
+            size=4,
+            content=b"\x89PNG",
+        )
+        session.add(row)
+        session.flush()
+        url = f"/console/incidents/{report.incident.code}/attachments/{row.id}"
+    ben = case.client("ben")
+    assert url in ben.get(f"/console/incidents/{case.code}").text
+    got = ben.get(url)
+    assert got.status_code == 200 and got.content == b"\x89PNG"
+    assert got.headers["content-disposition"].startswith("attachment;")
+    assert "badge" not in got.headers["content-disposition"]  # file names may be personal
+    assert [e.actor for e in _audit("attachment.view")] == ["ben"]
+    assert case.client("dev").get(url).status_code == 403
+    assert ben.get(f"/console/incidents/{case.urgent_code}/attachments/{row.id}").status_code == 404
