@@ -1,8 +1,9 @@
 """The console's forms: add a note, declare a conflict, acknowledge, approve or object.
 
-Each form carries the session's CSRF token. What changes a waiting flow wakes it after
-the answer is committed, off the request path; Prefect being down loses nothing, since
-the record already holds the answer.
+Each form carries the session's CSRF token. An answer or a conflict that a waiting flow
+cares about wakes its run after the transaction commits, off the request path. If
+Prefect cannot be reached, the answer is still in the record and the log names the
+decision or incident whose run was not woken.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _wake(kind: str, key: int | str) -> None:
             orchestrate.wake_decision(int(key))
         else:
             orchestrate.wake_open_signoffs(str(key))
-    except Exception:  # Prefect down: the answer is recorded; the flow reads it when it runs
+    except Exception:  # Prefect unreachable: the answer is recorded all the same
         log.warning("could not wake the %s run(s) for %s", kind, key, exc_info=True)
 
 
