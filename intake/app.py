@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from intake import console
+from intake.slack import router as slack_router
 from models import db
 
 
@@ -21,5 +22,6 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     # Each channel adapter adds its router here.
+    app.include_router(slack_router)
     app.include_router(console.router)
     return app

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     imap_password: SecretStr | None = None
     imap_ssl: bool = True
 
+    # who carries out a resolution: executor -> "email:av@example.org" or "slack:C0AVTEAM"
+    # (JSON in CARE_EXECUTOR_CONTACTS); an executor without one is told via the team channel
+    executor_contacts: dict[str, str] = Field(default_factory=dict)
+    publish_dir: Path | None = None
+
     # how long a flow waits between checks of a paused step (seconds)
     pause_poll_interval_s: float = 0.5
     retention_days: int = 180
@@ -95,6 +100,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'care.db').resolve()}"
+
+    @property
+    def published(self) -> Path:
+        """Where approved public statements and transparency reports are written."""
+        return self.publish_dir or self.data_dir / "published"
 
     @property
     def key_file(self) -> Path:

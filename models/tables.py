@@ -251,6 +251,12 @@ class ReviewOutcome(Base):
     severity: Mapped[str | None] = mapped_column(String(16))
     resolutions: Mapped[list[str] | None] = mapped_column(JSON)  # catalogue keys
     other_resolution: Mapped[str | None] = mapped_column(EncryptedText())
+    # what the reporter is told about the reasoning (drafted into the reporter message)
+    reporter_explanation: Mapped[str | None] = mapped_column(EncryptedText())
+    # when more information was needed: what was found, by whom, when
+    findings: Mapped[str | None] = mapped_column(EncryptedText())
+    findings_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    findings_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -333,6 +339,8 @@ class Message(Base):
     provider_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set when a sender claims the message, so two senders never both send it
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
 

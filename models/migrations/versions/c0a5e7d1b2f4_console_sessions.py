@@ -1,7 +1,7 @@
 """console sessions
 
 Revision ID: c0a5e7d1b2f4
-Revises: 0540883db67b
+Revises: b7c1e0a4f5d2
 Create Date: 2026-11-25 07:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.db
 
 revision: str = "c0a5e7d1b2f4"
-down_revision: str | None = "0540883db67b"
+down_revision: str | None = "b7c1e0a4f5d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
