@@ -9,6 +9,7 @@ decision or incident whose run was not woken.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -38,16 +39,35 @@ REFUSED = {
 }
 
 
-def _wake(kind: str, key: int | str) -> None:
-    from tasks import orchestrate
+def _after_answer(decision_id: int, approval_id: int, waiting: bool) -> None:
+    """Tell the team channel about the counted answer; wake the sign-off run."""
+    from tasks import notices, orchestrate
 
     try:
-        if kind == "decision":
-            orchestrate.wake_decision(int(key))
-        else:
-            orchestrate.wake_open_signoffs(str(key))
+        notices.announce_approval(decision_id, approval_id)
+    except Exception:  # the answer is recorded; the notice stays in the outbox
+        log.warning("could not announce approval %s of d%s", approval_id, decision_id)
+    if waiting:
+        _wake(lambda: orchestrate.wake_decision(decision_id), f"d{decision_id}")
+
+
+def _wake_signoffs(code: str) -> None:
+    from tasks import orchestrate
+
+    _wake(lambda: orchestrate.wake_open_signoffs(code), code)
+
+
+def _wake_escalation(code: str, run_id: str) -> None:
+    from tasks import orchestrate
+
+    _wake(lambda: orchestrate.wake(run_id, patience_s=1.0), code)
+
+
+def _wake(call: Callable[[], object], what: str) -> None:
+    try:
+        call()
     except Exception:  # Prefect unreachable: the answer is recorded all the same
-        log.warning("could not wake the %s run(s) for %s", kind, key, exc_info=True)
+        log.warning("could not wake the waiting run(s) of %s", what, exc_info=True)
 
 
 def _done(code: str, what: str, anchor: str = "") -> RedirectResponse:
@@ -105,12 +125,16 @@ def conflict(
             session, incident, who.handle, reason=reason.strip()[:2000] or None, actor=who.handle
         )
         code = incident.code
-    background.add_task(_wake, "incident", code)
+        waiting = any(d.flow_run_id for d in decisions.pending_decisions(session, incident))
+    if waiting:  # who may approve changed: open sign-offs re-read the record
+        background.add_task(_wake_signoffs, code)
     return _done(code, "conflict")
 
 
 @router.post("/incidents/{code}/acknowledge", include_in_schema=False)
-def acknowledge(code: str, csrf: str = Form(""), who: Viewer = Depends(viewer)) -> Response:
+def acknowledge(
+    code: str, background: BackgroundTasks, csrf: str = Form(""), who: Viewer = Depends(viewer)
+) -> Response:
     check_csrf(who, csrf)
     with db.session_scope() as session:
         incident = find_incident(session, code)
@@ -119,11 +143,13 @@ def acknowledge(code: str, csrf: str = Form(""), who: Viewer = Depends(viewer)) 
             result = pages.acknowledge(session, incident, handle=who.handle, channel="console")
         except InvalidInput as exc:
             raise ConsoleError(409, "Nothing to acknowledge", str(exc)) from exc
-        code = incident.code
+        code, run_id = incident.code, incident.escalation_flow_run_id
     if not result.counted:
         raise ConsoleError(
             403, "Not counted", f"Your acknowledgement was refused: {result.refusal}."
         )
+    if run_id:  # the escalation re-reads the record and stops paging
+        background.add_task(_wake_escalation, code, run_id)
     return _done(code, "ack" if result.first else "ack-later")
 
 
@@ -162,8 +188,9 @@ def answer(
             comment=comment.strip()[:2000] or None,
         )
         incident_code = incident.code if incident else None
-    if result.counted:
-        background.add_task(_wake, "decision", decision_id)
+        if result.counted:
+            approval_id, waiting = decision.approvals[-1].id, bool(decision.flow_run_id)
+            background.add_task(_after_answer, decision_id, approval_id, waiting)
     anchor = f"#decision-{decision_id}"
     done = "approved" if verdict == "approve" else "objected"
     if incident_code is None:

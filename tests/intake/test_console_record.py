@@ -14,7 +14,7 @@ from models import db
 from models import decisions as decision_svc
 from models.incidents import add_note, declare_conflict, get_incident
 from models.policy.signoff import DecisionKind
-from models.tables import AuditEntry, Conversation, Member, Note
+from models.tables import AuditEntry, Conversation, Member, Message, Note
 from tests.support.console import console_app, csrf, next_code, signed_in
 from tests.support.seed import SECRETS, seed_report, seed_team
 
@@ -149,6 +149,10 @@ def test_approve_a_decision_counts_with_the_policy(case: Case) -> None:
         assert [(a.claimed_handle, a.channel, a.counted) for a in decision.approvals] == [
             ("ben", "console", True)
         ]
+        key = f"notice:approval:{decision.approvals[0].id}"
+        notice = session.scalars(select(Message).where(Message.idempotency_key == key)).one()
+    assert notice.purpose == "team_notice" and "ben" in notice.body  # seen by the team at once
+    assert not any(secret in notice.body for secret in SECRETS.values())
 
 
 def test_a_wrong_code_is_refused_and_recorded(case: Case) -> None:

@@ -33,7 +33,6 @@ def upgrade() -> None:
             "fk_review_outcomes_findings_by_id_members", "members", ["findings_by_id"], ["id"]
         )
 
-
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("claimed_at", models.db.UTCDateTime(timezone=True), nullable=True)
