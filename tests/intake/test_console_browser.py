@@ -20,7 +20,7 @@ from models.incidents import add_note, declare_conflict, get_incident
 from models.policy.signoff import DecisionKind
 from models.tables import Note
 from tests.support.console import code_now, console_app, next_code
-from tests.support.live import live_server, local_only
+from tests.support.live import chromium, live_server, local_only
 from tests.support.seed import SECRETS, seed_report, seed_team
 
 pytestmark = pytest.mark.e2e
@@ -29,13 +29,8 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed (make browser)")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -10,6 +11,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 @contextmanager
@@ -46,3 +49,19 @@ def local_only(page_or_context: Any) -> None:
             route.abort()
 
     page_or_context.route("**/*", handle)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's headless chromium driven by Playwright (skips if either is missing)."""
+    import pytest
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
