@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 
 from models import db, members, totp
-from models.casework import record_unilateral_action
 from models.incidents import get_incident
 from models.settings import get_settings
+from models.unilateral import record_unilateral_action
 from models.validation import InvalidInput
 
 demo_app = typer.Typer(no_args_is_help=True, help="The embedded default's demo team.")

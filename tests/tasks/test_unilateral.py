@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from models import db, decisions
-from models.casework import open_unilateral_reviews, record_unilateral_action
 from models.incidents import get_incident
 from models.review import ReviewRefused
 from models.tables import AuditEntry, Decision, Message, UnilateralAction
+from models.unilateral import open_unilateral_reviews, record_unilateral_action
 from tasks.reminders import remind_unilateral_reviews_now
 from tests.support.codes import Codes
 from tests.support.seed import seed_report, seed_team
