@@ -13,7 +13,6 @@ from models import decisions as decisions_svc
 from models.events import get_event
 from models.incidents import declare_conflict, get_incident, list_incidents
 from models.validation import InvalidInput
-from tasks.orchestrate import wake_decision, wake_open_signoffs
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents.")
 conflict_app = typer.Typer(no_args_is_help=True, help="Conflicts of interest.")
@@ -65,6 +64,8 @@ def conflict_declare(
     with db.session_scope() as session:
         incident = get_incident(session, code)
         declare_conflict(session, incident, member, reason=reason)
+    from tasks.orchestrate import wake_open_signoffs  # imports Prefect: only when needed
+
     _wake(lambda: wake_open_signoffs(incident.code))
     console.print(f"{member} has a conflict on {code} and steps aside from it")
 
@@ -111,6 +112,8 @@ def approve(
         )
     if not result.counted:
         raise InvalidInput(f"not counted: {result.refusal}")
+    from tasks.orchestrate import wake_decision
+
     _wake(lambda: wake_decision(result.state.id))
     st = result.state
     console.print(
