@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from models import audit, db, outbox
+from models.db import utcnow
 from models.pages import FAILED, add_page, mark_page
 from models.policy.sms import page_link, page_text
 from models.settings import get_settings
@@ -70,6 +71,7 @@ def _prepare(page_id: int) -> Prepared:
             meta={"link": page_link(settings.public_url, incident.code)},
         )
         mark_page(session, page, "sending")
+        message.claimed_at = utcnow()  # ours to send (tasks.deliver leaves a claimed message)
         out = MessageOut(
             id=message.id,
             channel=message.channel,
@@ -99,6 +101,7 @@ def _hand_over(page_id: int, out: MessageOut) -> str:
         message = session.get(Message, out.id)
         assert page is not None and message is not None
         outbox.mark(session, message, status, provider_id=provider_id, error=error)
+        message.claimed_at = None
         mark_page(session, page, status, provider_id=provider_id, error=error)
     return status
 
