@@ -20,7 +20,10 @@ from models.members import get_member
 from models.tables import Incident, Member, Page
 from models.validation import InvalidInput, phone_e164
 
+# no SMS reached the member: fall back to their other channels
 FAILED = frozenset({"failed", "undelivered", "unconfirmed", "no_address"})
+# ... and certainly not: the next step need not wait ("unconfirmed" may have arrived)
+UNDELIVERED = FAILED - {"unconfirmed"}
 FINAL = FAILED | {"delivered", "cancelled"}
 # channels where the member's identity is proven by the channel itself (a signed webhook
 # from their own phone or Slack account, or a console login); elsewhere a TOTP code is needed

@@ -20,7 +20,7 @@ from models import audit, db
 from models.db import utcnow
 from models.incidents import conflicted_handles, get_incident
 from models.members import get_member, member_views
-from models.pages import FAILED, add_page, round_pages, rounds_recorded
+from models.pages import UNDELIVERED, add_page, round_pages, rounds_recorded
 from models.policy.escalation import EscalationPolicy
 from models.policy.members import MemberView
 from models.settings import get_settings
@@ -96,7 +96,7 @@ def _round_failed(session: Session, incident: Incident, round_index: int | None)
     if round_index is None:
         return False
     sms = [p for p in round_pages(session, incident, round_index) if p.channel == "sms"]
-    return bool(sms) and all(p.status in FAILED for p in sms)
+    return bool(sms) and all(p.status in UNDELIVERED for p in sms)
 
 
 def _check(incident_code: str, advance_if_failed: int | None, due: bool) -> RoundStart | None:

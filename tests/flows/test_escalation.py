@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models import db
 from models.incidents import declare_conflict, get_incident
-from models.pages import acknowledge
+from models.pages import acknowledge, add_page, mark_page
 from models.settings import get_settings
 from models.tables import Member, Message, Page
 from tests.support.escalation import (
@@ -221,3 +221,27 @@ def test_the_host_starts_the_escalation_of_an_urgent_report(fake: FakeTwilio) ->
         assert run_id is not None
         wait_for(lambda: read_run(run_id).state_name == "Completed", what="the run to end")
         assert read_run(run_id).name == f"escalate-{urgent.code}"
+
+
+def test_a_page_cut_off_while_sending_is_not_repeated_but_falls_back(fake: FakeTwilio) -> None:
+    steps = [{"target": "primary", "wait_s": 2}, {"target": "secondary", "wait_s": 30}]
+    urgent = urgent_incident(steps)
+    with db.session_scope() as session:  # a run died between "sending" and Twilio's answer
+        incident = get_incident(session, urgent.code)
+        ana = session.scalar(select(Member).where(Member.handle == "ana"))
+        assert ana is not None
+        page, _created = add_page(session, incident, ana, round_index=0, channel="sms")
+        mark_page(session, page, "sending")
+    thread, out = start_flow(urgent.code)
+    wait_for(lambda: len(fake.delivered()) >= 1, what="the secondary's page")
+    ack(urgent.code, "ben")
+    thread.join(timeout=10)
+    assert out["result"] == "acknowledged"
+    assert paged(fake) == ["ben"]  # ana's SMS is not sent a second time
+    assert fake.delivered()[0].wall - urgent.urgent_at >= 2  # and the step still waited
+    assert pages(urgent.code) == [
+        (0, "ana", "sms", "unconfirmed"),
+        (0, "ana", "slack", "outbox"),
+        (0, "ana", "email", "outbox"),
+        (1, "ben", "sms", "sent"),
+    ]
