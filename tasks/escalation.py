@@ -7,7 +7,6 @@ keeps the same timetable. Task run names carry the case code and the round only.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from models.policy.escalation import EscalationPolicy
 from models.policy.members import MemberView
 from models.settings import get_settings
 from models.tables import Incident, Page
-from tasks.paging import deliver_page
+from tasks.paging import deliver_pages
 
 
 @dataclass(frozen=True)
@@ -155,24 +154,16 @@ def _record_round(incident_code: str, round_index: int, handles: tuple[str, ...]
         return ids
 
 
-def _send_all(page_ids: list[int]) -> list[str]:
-    """Send pages side by side: a slow or failing one holds up no other."""
-    if not page_ids:
-        return []
-    with ThreadPoolExecutor(max_workers=min(len(page_ids), 16)) as pool:
-        return list(pool.map(deliver_page, page_ids))
-
-
 @task(task_run_name="page-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
 def page_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -> list[str]:
     """Record the round's pages, then send them; return their statuses."""
-    return _send_all(_record_round(incident_code, round_index, handles))
+    return deliver_pages(_record_round(incident_code, round_index, handles))
 
 
 @task(task_run_name="resume-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
 def resume_pages(incident_code: str, round_index: int, page_ids: list[int]) -> list[str]:
     """Send the pages a stopped run recorded but did not hand over."""
-    return _send_all(page_ids)
+    return deliver_pages(page_ids)
 
 
 @task(task_run_name="exhausted-{incident_code}", cache_policy=NO_CACHE)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from models import audit, db, outbox
 from models.db import utcnow
@@ -38,51 +41,50 @@ def _address(member: Member, channel: str) -> str | None:
     return {"sms": member.phone, "slack": member.slack_user_id, "email": member.email}[channel]
 
 
-def _prepare(page_id: int) -> Prepared:
+def _prepare(session: Session, page_id: int) -> Prepared:
     """Queue the page's message and mark it sending, unless it needs no sending."""
-    with db.session_scope() as session:
-        page = session.get(Page, page_id)
-        assert page is not None
-        incident = session.get(Incident, page.incident_id)
-        member = session.get(Member, page.member_id)
-        assert incident is not None and member is not None
-        if page.status == "sending":  # a run died while handing it over: do not repeat it
-            mark_page(session, page, "unconfirmed", error="interrupted while sending")
-            return Prepared(None, "unconfirmed")
-        if page.status != "queued":
-            return Prepared(None, page.status)
-        if incident.urgent_acknowledged_at is not None:
-            mark_page(session, page, "cancelled")
-            return Prepared(None, "cancelled")
-        address = _address(member, page.channel)
-        if not address:
-            mark_page(session, page, "no_address")
-            return Prepared(None, "no_address")
-        settings = get_settings()
-        message, _created = outbox.queue(
-            session,
-            channel=page.channel,
-            purpose="page",
-            recipient=address,
-            subject=f"URGENT case {incident.code}" if page.channel == "email" else None,
-            body=page_text(incident.code, settings.public_url),
-            idempotency_key=page.idempotency_key,
-            incident=incident,
-            meta={"link": page_link(settings.public_url, incident.code)},
-        )
-        mark_page(session, page, "sending")
-        message.claimed_at = utcnow()  # ours to send (tasks.deliver leaves a claimed message)
-        out = MessageOut(
-            id=message.id,
-            channel=message.channel,
-            purpose=message.purpose,
-            recipient=address,
-            subject=message.subject,
-            body=message.body,
-            meta=message.meta or {},
-            idempotency_key=message.idempotency_key,
-        )
-        return Prepared(out, "sending")
+    page = session.get(Page, page_id)
+    assert page is not None
+    incident = session.get(Incident, page.incident_id)
+    member = session.get(Member, page.member_id)
+    assert incident is not None and member is not None
+    if page.status == "sending":  # a run died while handing it over: do not repeat it
+        mark_page(session, page, "unconfirmed", error="interrupted while sending")
+        return Prepared(None, "unconfirmed")
+    if page.status != "queued":
+        return Prepared(None, page.status)
+    if incident.urgent_acknowledged_at is not None:
+        mark_page(session, page, "cancelled")
+        return Prepared(None, "cancelled")
+    address = _address(member, page.channel)
+    if not address:
+        mark_page(session, page, "no_address")
+        return Prepared(None, "no_address")
+    settings = get_settings()
+    message, _created = outbox.queue(
+        session,
+        channel=page.channel,
+        purpose="page",
+        recipient=address,
+        subject=f"URGENT case {incident.code}" if page.channel == "email" else None,
+        body=page_text(incident.code, settings.public_url),
+        idempotency_key=page.idempotency_key,
+        incident=incident,
+        meta={"link": page_link(settings.public_url, incident.code)},
+    )
+    mark_page(session, page, "sending")
+    message.claimed_at = utcnow()  # ours to send (tasks.deliver leaves a claimed message)
+    out = MessageOut(
+        id=message.id,
+        channel=message.channel,
+        purpose=message.purpose,
+        recipient=address,
+        subject=message.subject,
+        body=message.body,
+        meta=message.meta or {},
+        idempotency_key=message.idempotency_key,
+    )
+    return Prepared(out, "sending")
 
 
 def _hand_over(page_id: int, out: MessageOut) -> str:
@@ -106,15 +108,31 @@ def _hand_over(page_id: int, out: MessageOut) -> str:
     return status
 
 
-def deliver_page(page_id: int) -> str:
-    """Send one page; an SMS that fails falls back to the other channels. Return its status."""
-    prepared = _prepare(page_id)
+def _finish(page_id: int, prepared: Prepared) -> str:
     status = prepared.status
     if prepared.out is not None:
         status = _hand_over(page_id, prepared.out)
     if status in FAILED:
         fall_back(page_id)
     return status
+
+
+def deliver_pages(page_ids: list[int]) -> list[str]:
+    """Send pages side by side (a slow or failing one holds up no other); an SMS that fails
+    falls back to the member's other channels. Return their statuses."""
+    if not page_ids:
+        return []
+    with db.session_scope() as session:  # one transaction marks them all as sending
+        prepared = [_prepare(session, page_id) for page_id in page_ids]
+    if len(page_ids) == 1:
+        return [_finish(page_ids[0], prepared[0])]
+    with ThreadPoolExecutor(max_workers=min(len(page_ids), 16)) as pool:
+        return list(pool.map(_finish, page_ids, prepared))
+
+
+def deliver_page(page_id: int) -> str:
+    """Send one page (see deliver_pages); return its status."""
+    return deliver_pages([page_id])[0]
 
 
 def fall_back(page_id: int) -> int:
@@ -136,7 +154,7 @@ def fall_back(page_id: int) -> int:
             for channel in FALLBACK_CHANNELS
             if _address(member, channel)
         ]
-    delivered = sum(deliver_page(other) in DELIVERED for other in others)
+    delivered = sum(status in DELIVERED for status in deliver_pages(others))
     if not delivered:
         report_undeliverable(code, handle, round_index)
     return delivered
