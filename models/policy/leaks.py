@@ -1,0 +1,167 @@
+"""The leak guard: find the records' personal data in a text meant for publication.
+
+Matching ignores case, accents, whitespace and punctuation ("Zoë  O'Neil" finds
+"zoe oneil", "ZOE-O.NEIL" and "zoeoneil"); phone numbers match on their digits whatever the
+separators and with or without the country code; e-mail addresses match whole or by their
+local part. Free texts (narratives, notes) are guarded against quotes: any run of
+``QUOTE_WORDS`` of their words found in the text. A leak names its line, column and the
+kind of data, never the datum itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+QUOTE_WORDS = 6
+PHONE_DIGITS = 7
+NAME_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "del", "della", "des", "les", "los", "las", "mac", "bin", "ibn"}
+)
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s().\-/]*\d")
+_FINE_TIME = [
+    re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b"),
+    re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"),
+    re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"),
+    re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"),
+    re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"),
+    re.compile(r"\b\d{1,2}[:h]\d{2}\b"),
+    re.compile(r"\b\d{1,2}\s?(?:am|pm)\b"),
+]
+_QUOTED = re.compile(r"[\"“”«„]([^\"“”«»„\n]{3,}?\s[^\"“”«»„\n]*?)[\"“”»]")
+
+
+class DataKind(StrEnum):
+    """What kind of personal data a leak is; the only thing a leak report says about it."""
+
+    name = "name"
+    handle = "handle"
+    email = "email"
+    phone = "phone"
+    organisation = "organisation"
+    talk_title = "talk_title"
+    quote = "quote"
+    fine_time = "date_or_time"
+
+
+@dataclass(frozen=True, order=True)
+class Leak:
+    line: int
+    column: int
+    kind: DataKind
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.kind.value}"
+
+
+@dataclass(frozen=True)
+class Needle:
+    kind: DataKind
+    tokens: tuple[str, ...]
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Zoë Ŀopez" -> "zoe lopez"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokens(text: str) -> list[tuple[str, int]]:
+    """Words of a text, folded, with their start offset in the original text."""
+    found: list[tuple[str, int]] = []
+    for match in re.finditer(r"[^\W_]+", text):
+        folded = re.sub(r"[^\w]|_", "", fold(match.group()))
+        if folded:
+            found.append((folded, match.start()))
+    return found
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word for word, _ in tokens(text))
+
+
+def needles_for(kind: DataKind, value: str | None, *, parts: bool = False) -> list[Needle]:
+    """The forms of one datum the guard looks for (whole, joined, and for names the parts)."""
+    if not value or not value.strip():
+        return []
+    if kind is DataKind.phone:
+        digits = re.sub(r"\D", "", value)
+        tail = digits[-PHONE_DIGITS - 2 :] if len(digits) > PHONE_DIGITS + 2 else digits
+        return [Needle(kind, (tail,))] if len(tail) >= PHONE_DIGITS else []
+    text = value.strip().lstrip("@")
+    forms = [_words(text)]
+    if kind is DataKind.email and "@" in text:
+        forms.append(_words(text.split("@", 1)[0]))
+    found: list[tuple[str, ...]] = []
+    for words in forms:
+        if words:
+            found += [words, ("".join(words),)]
+        if parts and kind in (DataKind.name, DataKind.handle):
+            found += [(w,) for w in words if len(w) >= 3 and w not in NAME_PARTICLES]
+    unique = {f for f in found if len("".join(f)) >= 3}
+    return [Needle(kind, f) for f in sorted(unique)]
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+class Guard:
+    """Holds the needles and free texts of the records; finds them in a text."""
+
+    def __init__(self, needles: Iterable[Needle], free_texts: Iterable[str] = ()) -> None:
+        self._by_first: dict[str, list[Needle]] = {}
+        self._phones: set[str] = set()
+        for needle in needles:
+            if needle.kind is DataKind.phone:
+                self._phones.add(needle.tokens[0])
+            else:
+                self._by_first.setdefault(needle.tokens[0], []).append(needle)
+        self._shingles: set[tuple[str, ...]] = set()
+        for text in free_texts:
+            words = _words(text)
+            for i in range(len(words) - QUOTE_WORDS + 1):
+                self._shingles.add(words[i : i + QUOTE_WORDS])
+
+    def scan(self, text: str) -> list[Leak]:
+        """Every spot in the text holding a datum of the records, a quote or a fine time."""
+        hits: set[tuple[int, DataKind]] = set()
+        words = tokens(text)
+        plain = [w for w, _ in words]
+        for i, (word, offset) in enumerate(words):
+            for needle in self._by_first.get(word, ()):
+                if tuple(plain[i : i + len(needle.tokens)]) == needle.tokens:
+                    hits.add((offset, needle.kind))
+            if tuple(plain[i : i + QUOTE_WORDS]) in self._shingles:
+                hits.add((offset, DataKind.quote))
+        hits |= self._scan_phones(text)
+        hits |= scan_style(text)
+        return sorted(Leak(*_position(text, o), kind) for o, kind in hits)
+
+    def _scan_phones(self, text: str) -> set[tuple[int, DataKind]]:
+        found: set[tuple[int, DataKind]] = set()
+        if not self._phones:
+            return found
+        for match in _DIGIT_RUN.finditer(text):
+            digits = re.sub(r"\D", "", match.group())
+            if len(digits) >= PHONE_DIGITS and any(
+                tail in digits or digits.endswith(tail[-PHONE_DIGITS:]) for tail in self._phones
+            ):
+                found.add((match.start(), DataKind.phone))
+        return found
+
+
+def scan_style(text: str) -> set[tuple[int, DataKind]]:
+    """Quotation marks around words and dates or times finer than the event's phase."""
+    found: set[tuple[int, DataKind]] = set()
+    folded = fold(text)
+    if len(folded) != len(text):  # offsets must map back to the original
+        folded = text.lower()
+    for pattern in _FINE_TIME:
+        found |= {(m.start(), DataKind.fine_time) for m in pattern.finditer(folded)}
+    found |= {(m.start(), DataKind.quote) for m in _QUOTED.finditer(text)}
+    return found
