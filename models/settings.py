@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # how long a flow waits between checks of a paused step (seconds)
     pause_poll_interval_s: float = 0.5
     retention_days: int = 180
+    # where published transparency reports are written; default: data_dir / "published"
+    publish_dir: Path | None = None
+    # the transparency report shows counts below this as "fewer than k"
+    report_min_count: int = Field(default=3, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholder_keys(self) -> Settings:
@@ -84,6 +88,12 @@ class Settings(BaseSettings):
                     "default set a real key (generate one with `care key generate`)"
                 )
             _check_key(key, "CARE_ENCRYPTION_KEY")
+        return self
+
+    @model_validator(mode="after")
+    def _default_publish_dir(self) -> Settings:
+        if self.publish_dir is None:
+            self.publish_dir = self.data_dir / "published"
         return self
 
     @property

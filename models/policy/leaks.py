@@ -43,6 +43,7 @@ class DataKind(StrEnum):
     phone = "phone"
     organisation = "organisation"
     talk_title = "talk_title"
+    place = "place"
     quote = "quote"
     fine_time = "date_or_time"
 
