@@ -95,3 +95,22 @@ H = timedelta(hours=1)
 )
 def test_medians_are_coarse_and_need_k_cases(delays: list[timedelta], shown: str) -> None:
     assert median_hours(delays) == shown
+
+
+@pytest.mark.parametrize(
+    ("today", "retention", "report", "purge"),
+    [
+        (date(2026, 4, 24), 180, False, False),  # the last day of the event
+        (date(2026, 4, 25), 180, True, False),
+        (date(2026, 10, 21), 180, True, False),  # day 180 after the end: still kept
+        (date(2026, 10, 22), 180, True, True),
+        (date(2026, 4, 25), 0, True, True),  # no retention at all
+    ],
+)
+def test_report_and_purge_fall_due_after_the_event(
+    today: date, retention: int, report: bool, purge: bool
+) -> None:
+    from models.policy.retention import is_due, purge_due_on, report_due_on
+
+    assert is_due(report_due_on(END), today) is report
+    assert is_due(purge_due_on(END, retention), today) is purge

@@ -57,7 +57,7 @@ def add_edition(session: Session, slug: str, year: int, *, attendees: int = 400)
 
 def add_incident(session: Session, slug: str, year: int, spec: Spec, n: int) -> str:
     report = ReportIn(
-        channel=spec.channel,  # type: ignore[arg-type]
+        channel=spec.channel,
         channel_message_id=f"{slug}-{n}",
         narrative=f"{PEOPLE['party_name']} kept interrupting my talk and then followed me out {n}",
         involved_text=PEOPLE["party_name"],
