@@ -8,6 +8,7 @@ personal reaches Prefect. The draft becomes an artifact only once it passes the 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prefect import task
@@ -66,18 +67,28 @@ def how_to_report(settings: Settings) -> list[str]:
     return ways
 
 
-def compile_report(event_slug: str, *, reader: str = "care") -> Compiled:
+def _no_progress(step: str) -> None:
+    return None
+
+
+def compile_report(
+    event_slug: str, *, reader: str = "care", progress: Callable[[str], None] = _no_progress
+) -> Compiled:
     """Draft the report from the records and check it against all their personal data."""
     settings = get_settings()
     with db.session_scope() as session:
+        progress("reading the records")
         event = get_event(session, event_slug)
         facts = edition_facts(session, event, reader=reader)
         history = series_history(session, event)
+        progress("loading the personal data to guard against")
         guard = record_guard(session)
+    progress("drafting")
     draft = draft_report(
         facts, history, how_to_report=how_to_report(settings), k=settings.report_min_count
     )
     markdown = draft.markdown
+    progress("checking the draft for personal data")
     spots = tuple(
         LeakSpot(leak.line, leak.column, leak.kind.value, draft.owners[leak.line - 1])
         for leak in guard.scan(markdown)
@@ -90,6 +101,9 @@ def compile_report(event_slug: str, *, reader: str = "care") -> Compiled:
         without_summary=tuple(i.code for i in facts.incidents if not i.summary),
     )
     return Compiled(markdown, check, facts)
+
+
+COMPILE_STEPS = 4
 
 
 def leak_report(check: DraftCheck) -> str:
