@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -61,24 +61,32 @@ class EditionCount:
     violations: int
 
 
-def _latest_outcomes(session: Session, incident_ids: list[int]) -> dict[int, ReviewOutcome]:
-    rows = session.scalars(
-        select(ReviewOutcome)
+@dataclass(frozen=True)
+class Outcome:
+    violation: str | None
+    resolutions: tuple[str, ...]
+
+
+def _latest_outcomes(session: Session, incident_ids: list[int]) -> dict[int, Outcome]:
+    """The last concluded review outcome of each incident (catalogue columns only)."""
+    rows = session.execute(
+        select(ReviewOutcome.incident_id, ReviewOutcome.violation, ReviewOutcome.resolutions)
         .where(
-            ReviewOutcome.incident_id.in_(incident_ids), ReviewOutcome.needs_information.is_(False)
+            ReviewOutcome.incident_id.in_(incident_ids),
+            ReviewOutcome.needs_information.is_(False),
         )
         .order_by(ReviewOutcome.id)
     )
-    return {row.incident_id: row for row in rows}  # the last outcome of each incident wins
+    return {iid: Outcome(violation, tuple(res or ())) for iid, violation, res in rows}
 
 
-def _reports_by_incident(session: Session, event_id: int) -> dict[int, list[tuple[str, object]]]:
+def _reports_by_incident(session: Session, event_id: int) -> dict[int, list[tuple[str, datetime]]]:
     rows = session.execute(
         select(Report.incident_id, Report.channel, Report.received_at)
         .join(Incident, Incident.id == Report.incident_id)
         .where(Incident.event_id == event_id)
     )
-    found: dict[int, list[tuple[str, object]]] = defaultdict(list)
+    found: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     for incident_id, channel, received_at in rows:
         found[incident_id].append((channel, received_at))
     return found
@@ -95,7 +103,11 @@ def _unilateral_counts(session: Session, event_id: int) -> dict[int, int]:
 
 
 def _facts(
-    incident: Incident, event: Event, reports: list, outcome, unilateral: int
+    incident: Incident,
+    event: Event,
+    reports: list[tuple[str, datetime]],
+    outcome: Outcome | None,
+    unilateral: int,
 ) -> IncidentFacts:
     first = incident.reported_at
     resolved = incident.resolution_approved_at or incident.closed_at
@@ -109,7 +121,7 @@ def _facts(
         ),
         urgent=incident.urgent,
         violation=outcome.violation if outcome else None,
-        resolutions=tuple(outcome.resolutions or ()) if outcome else (),
+        resolutions=outcome.resolutions if outcome else (),
         to_acknowledge=incident.acknowledged_at - first if incident.acknowledged_at else None,
         to_resolve=resolved - first if resolved else None,
         unilateral=unilateral,
