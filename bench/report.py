@@ -60,7 +60,7 @@ WORDS = [
     "left",
     "room",
 ]
-CATEGORIES = ["offensive_comments", "sexual_attention", "disruption", "stalking", "other"]
+CATEGORIES = ["harassment", "sexual_harassment", "disruption", "stalking_or_photography", "other"]
 RESOLUTIONS = ["no_action", "stop_behaviour", "no_further_contact", "do_not_publish_video"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from intake.slack import router as slack_router
 from models import db
 
 
@@ -20,4 +21,5 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     # Each channel adapter adds its router here.
+    app.include_router(slack_router)
     return app

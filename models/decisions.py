@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import audit, totp
 from models.db import utcnow
+from models.incidents import conflicted_handles
 from models.members import get_member, member_views
 from models.policy.signoff import (
     DecisionKind,
@@ -114,8 +115,6 @@ def _incident(session: Session, decision: Decision) -> Incident | None:
 
 
 def _conflicted(session: Session, decision: Decision) -> set[str]:
-    from models.incidents import conflicted_handles
-
     return conflicted_handles(session, decision.incident_id) if decision.incident_id else set()
 
 
@@ -153,6 +152,23 @@ def _check_identity(member: Member | None, code: str | None, channel: str) -> Re
         member.totp_last_step = step
         return None
     return Refusal.code_reused if verdict is totp.CodeCheck.code_reused else Refusal.bad_code
+
+
+def check_member(
+    session: Session, *, handle: str, code: str | None, incident: Incident | None, channel: str
+) -> tuple[Member | None, Refusal | None]:
+    """Whether this member may act on the incident now, proven by their code (not Slack)."""
+    member = session.scalar(select(Member).where(Member.handle == handle.strip().lower()))
+    refusal = _check_identity(member, code, channel)
+    if refusal is None:
+        conflicted = conflicted_handles(session, incident.id) if incident else set()
+        refusal = may_approve(
+            member=handle.strip().lower(),
+            members=member_views(session),
+            conflicted=conflicted,
+            counted=(),
+        )
+    return member, refusal
 
 
 def answer(

@@ -70,11 +70,14 @@ class Settings(BaseSettings):
     imap_password: SecretStr | None = None
     imap_ssl: bool = True
 
+    # who carries out a resolution: executor -> "email:av@example.org" or "slack:C0AVTEAM"
+    # (JSON in CARE_EXECUTOR_CONTACTS); an executor without one is told via the team channel
+    executor_contacts: dict[str, str] = Field(default_factory=dict)
+    publish_dir: Path | None = None
+
     # how long a flow waits between checks of a paused step (seconds)
     pause_poll_interval_s: float = 0.5
     retention_days: int = 180
-    # where published transparency reports are written; default: data_dir / "published"
-    publish_dir: Path | None = None
     # the transparency report shows counts below this as "fewer than k"
     report_min_count: int = Field(default=3, ge=1)
 
@@ -90,12 +93,6 @@ class Settings(BaseSettings):
             _check_key(key, "CARE_ENCRYPTION_KEY")
         return self
 
-    @model_validator(mode="after")
-    def _default_publish_dir(self) -> Settings:
-        if self.publish_dir is None:
-            self.publish_dir = self.data_dir / "published"
-        return self
-
     @property
     def embedded(self) -> bool:
         return self.env == "embedded"
@@ -105,6 +102,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'care.db').resolve()}"
+
+    @property
+    def published(self) -> Path:
+        """Where approved public statements and transparency reports are written."""
+        return self.publish_dir or self.data_dir / "published"
 
     @property
     def key_file(self) -> Path:

@@ -254,6 +254,12 @@ class ReviewOutcome(Base):
     severity: Mapped[str | None] = mapped_column(String(16))
     resolutions: Mapped[list[str] | None] = mapped_column(JSON)  # catalogue keys
     other_resolution: Mapped[str | None] = mapped_column(EncryptedText())
+    # what the reporter is told about the reasoning (drafted into the reporter message)
+    reporter_explanation: Mapped[str | None] = mapped_column(EncryptedText())
+    # when more information was needed: what was found, by whom, when
+    findings: Mapped[str | None] = mapped_column(EncryptedText())
+    findings_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    findings_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

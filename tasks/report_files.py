@@ -35,8 +35,7 @@ def write_report(
     markdown: str, facts: EditionFacts, settings: Settings, *, draft: bool = False
 ) -> list[Path]:
     """Write <slug>-transparency-report.md and .html (a draft goes to data_dir/drafts)."""
-    assert settings.publish_dir is not None
-    folder = settings.data_dir / "drafts" if draft else settings.publish_dir
+    folder = settings.data_dir / "drafts" if draft else settings.published
     stem = f"{facts.slug}-transparency-report" + ("-draft" if draft else "")
     md, page = folder / f"{stem}.md", folder / f"{stem}.html"
     _write(md, markdown)

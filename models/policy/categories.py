@@ -1,7 +1,6 @@
-"""Incident categories, keyed to the clauses of the conference's Code of Conduct.
+"""What an incident was about, keyed to the clauses of a typical conference code of conduct.
 
-The keys are what ``Incident.category`` holds and what the transparency report counts;
-the labels are the wording a public report prints.
+The transparency report counts incidents by these keys; the review form offers them.
 """
 
 from __future__ import annotations
@@ -10,35 +9,30 @@ from enum import StrEnum
 
 
 class Category(StrEnum):
-    """The Code of Conduct clause an incident falls under."""
+    """The code of conduct clause an incident falls under."""
 
-    offensive_comments = "offensive_comments"
-    sexual_imagery = "sexual_imagery"
-    intimidation = "intimidation"
-    stalking = "stalking"
-    unwanted_photography = "unwanted_photography"
+    harassment = "harassment"
+    sexual_harassment = "sexual_harassment"
+    discrimination = "discrimination"
+    offensive_language_or_imagery = "offensive_language_or_imagery"
+    intimidation_or_threats = "intimidation_or_threats"
+    unwelcome_contact = "unwelcome_contact"
+    stalking_or_photography = "stalking_or_photography"
     disruption = "disruption"
-    physical_contact = "physical_contact"
-    sexual_attention = "sexual_attention"
-    threats = "threats"
-    disrespect = "disrespect"
-    personal_information = "personal_information"
+    safety = "safety"
     other = "other"
 
 
 CATEGORY_LABELS: dict[Category, str] = {
-    Category.offensive_comments: "Offensive comments (gender, identity, age, orientation, "
-    "disability, appearance, race, religion, technology choices)",
-    Category.sexual_imagery: "Sexual images in public spaces",
-    Category.intimidation: "Deliberate intimidation",
-    Category.stalking: "Stalking or following",
-    Category.unwanted_photography: "Harassing photography or recording",
-    Category.disruption: "Sustained disruption of talks or other events",
-    Category.physical_contact: "Inappropriate physical contact",
-    Category.sexual_attention: "Unwelcome sexual attention",
-    Category.threats: "Violent threats or language",
-    Category.disrespect: "Not being friendly, considerate or respectful",
-    Category.personal_information: "Posting personal information of others",
+    Category.harassment: "Harassment",
+    Category.sexual_harassment: "Sexual harassment or unwelcome sexual attention",
+    Category.discrimination: "Discrimination or exclusionary behaviour",
+    Category.offensive_language_or_imagery: "Offensive language or imagery",
+    Category.intimidation_or_threats: "Intimidation or threats",
+    Category.unwelcome_contact: "Unwelcome physical contact",
+    Category.stalking_or_photography: "Stalking, following, or photography without consent",
+    Category.disruption: "Sustained disruption of talks or events",
+    Category.safety: "Physical safety",
     Category.other: "Other",
 }
 

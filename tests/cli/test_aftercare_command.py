@@ -22,7 +22,7 @@ def _seed() -> tuple[list[str], dict[str, str]]:
     with db.session_scope() as session:
         team = seed_team(session)
         add_edition(session, "dce27", 2027)
-        codes = [add_incident(session, "dce27", 2027, Spec("stalking"), n) for n in range(3)]
+        codes = [add_incident(session, "dce27", 2027, Spec("disruption"), n) for n in range(3)]
     return codes, team.totp
 
 
@@ -33,9 +33,9 @@ def test_the_command_writes_a_draft_and_never_a_leaking_one(sqlite_care: str) ->
     assert "3 incidents, 3 without a summary" in result.output
     drafts = get_settings().data_dir / "drafts"
     md = (drafts / "dce27-transparency-report-draft.md").read_text()
-    assert "Stalking or following | 3 |" in md
+    assert "Sustained disruption of talks or events | 3 |" in md
     assert "<svg" in (drafts / "dce27-transparency-report-draft.html").read_text()
-    assert not (get_settings().publish_dir or drafts).exists()  # a draft is not published
+    assert not get_settings().published.exists()  # a draft is not published
 
     with db.session_scope() as session:
         set_summary(session, get_incident(session, codes[1]), "Isembard left early.", actor="ana")

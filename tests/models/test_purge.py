@@ -30,7 +30,7 @@ def _seed() -> tuple[list[str], dict[str, str]]:
     with db.session_scope() as session:
         team = seed_team(session)
         add_edition(session, "dce27", 2027)
-        specs = [Spec("offensive_comments", summary="A participant made sexist remarks.")] * 3
+        specs = [Spec("harassment", summary="A participant made sexist remarks.")] * 3
         codes = [add_incident(session, "dce27", 2027, s, n) for n, s in enumerate(specs, 1)]
         incident = get_incident(session, codes[0])
         declare_conflict(session, incident, "ben", reason="she needs time before we talk")
@@ -100,7 +100,7 @@ def test_the_purge_leaves_other_editions_alone(care_db: str) -> None:
     codes, _ = _seed()
     with db.session_scope() as session:
         add_edition(session, "dce28", 2028)
-        kept = add_incident(session, "dce28", 2028, Spec("stalking"), 9)
+        kept = add_incident(session, "dce28", 2028, Spec("disruption"), 9)
         purge_event(session, get_event(session, "dce27"))
         assert get_incident(session, kept).reports[0].narrative.startswith(PEOPLE["party_name"])
         assert get_incident(session, kept).purged_at is None

@@ -15,10 +15,10 @@ from tasks.transparency import compile_report
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
 from tests.support.seed import SECRETS, seed_team
 
-A = "offensive_comments"
-B = "unwanted_photography"
+A = "harassment"
+B = "stalking_or_photography"
 SPECS = [
-    # four offensive comments during the event, one with two duplicate reports
+    # four harassment cases during the event, one with two duplicate reports
     Spec(
         A,
         duplicates=2,
@@ -28,12 +28,12 @@ SPECS = [
     Spec(A, channel="slack", ack_h=0.5, resolve_h=10),
     Spec(A, channel="email", ack_h=2, resolve_h=30, unilateral=True),
     Spec(A, resolutions=("remove_without_refund",), urgent=True),
-    # three unwanted photography, one before the event
+    # three stalking or photography, one before the event
     Spec(B, day=-10, resolutions=("no_action",), violation="no"),
     Spec(B, resolutions=("do_not_publish_video",)),
     Spec(B, resolutions=("do_not_publish_video",)),
-    # one stalking case after the event: a group of one must not show
-    Spec("stalking", day=9, resolutions=("no_further_contact",)),
+    # one safety case after the event: a group of one must not show
+    Spec("safety", day=9, resolutions=("no_further_contact",)),
 ]
 
 
@@ -59,9 +59,9 @@ def test_the_draft_carries_the_figures_a_team_publishes(edition: list[str]) -> N
     assert "- Reports received: 10" in md  # 8 incidents + 2 duplicate reports
     assert "- Distinct incidents (duplicate reports merged): 8" in md
     assert "- Urgent incidents: fewer than 3" in md
-    assert _row(md, "Offensive comments").endswith("| 4 |")
-    assert _row(md, "Harassing photography").endswith("| 3 |")
-    assert "Stalking" not in md  # a single case merges into other
+    assert _row(md, "Harassment").endswith("| 4 |")
+    assert _row(md, "Stalking, following").endswith("| 3 |")
+    assert "Physical safety" not in md  # a single case merges into other
     assert _row(md, "Other").endswith("| fewer than 3 |")
     assert _row(md, "During the event").endswith("| 6 |")
     assert "| Before the event" not in md and "| After the event" not in md  # one each
@@ -121,7 +121,7 @@ def test_the_published_pages_are_self_contained_with_a_chart(edition: list[str])
     assert "<svg" in page and "Incidents by category" in page and "Resolutions taken" in page
     assert "fewer than 3" in page.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert not re.search(r"""(?:src|href)=["']?https?:""", page)  # fetches nothing
-    assert "<table>" in page and html_path.parent == get_settings().publish_dir
+    assert "<table>" in page and html_path.parent == get_settings().published
 
 
 def test_markup_in_a_summary_is_escaped(edition: list[str]) -> None:

@@ -1,0 +1,236 @@
+"""The CARE host: starts each incident's flows from the record and runs flow runs in-process.
+
+- Starter: every incident without a lifecycle run gets a `handle-incident` run; every
+  urgent one without an escalation gets an `escalate-incident` run (when that flow is
+  deployed). Intake only stores reports, so it works even while Prefect is down.
+- Dispatcher (embedded default): runs the Scheduled runs of CARE's deployments in a thread
+  of this process. A suspended run holds no thread, so a hundred incidents waiting on
+  sign-off cost nothing; a resumed one starts in milliseconds, with no new process.
+  In production a Prefect process worker can run the same deployments instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, cast
+from uuid import UUID
+
+from prefect import Flow
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.responses import SetStateStatus
+from prefect.deployments.runner import RunnerDeployment
+from prefect.exceptions import Abort, Pause
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.states import Pending, Scheduled
+from prefect.types._datetime import now as prefect_now
+from sqlalchemy import and_, select, update
+
+from deployments.registry import DEPLOYMENT, care_flows
+from models import db
+from models.tables import Incident
+
+log = logging.getLogger("care.host")
+
+
+@dataclass(frozen=True)
+class Starter:
+    """Which flow an incident gets, and where its run id is kept."""
+
+    flow_name: str
+    column: Any  # Incident.flow_run_id or Incident.escalation_flow_run_id
+    only_urgent: bool
+    run_prefix: str
+
+
+STARTERS = (
+    Starter("handle-incident", Incident.flow_run_id, False, "incident"),
+    Starter("escalate-incident", Incident.escalation_flow_run_id, True, "escalate"),
+)
+
+
+class Host:
+    """Start flows for new incidents and (optionally) run CARE's flow runs in threads."""
+
+    def __init__(self, *, dispatch: bool = True, poll_s: float = 0.1, workers: int = 64) -> None:
+        self.dispatch = dispatch
+        self.poll_s = poll_s
+        self._flows: dict[UUID, Flow[..., Any]] = {}
+        self._deployments: dict[str, UUID] = {}
+        self._inflight: set[UUID] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._poke = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="care-run")
+        self._threads: list[threading.Thread] = []
+
+    # -- life cycle ---------------------------------------------------------------------
+    def start(self) -> Host:
+        self.register_deployments()
+        if self.dispatch:
+            self.reschedule_orphans()
+        loops = [self._start_loop] + ([self._dispatch_loop] if self.dispatch else [])
+        for loop in loops:
+            thread = threading.Thread(target=loop, name=f"care-{loop.__name__}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("CARE host started (dispatch=%s)", self.dispatch)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._poke.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def poke(self) -> None:
+        """Look for new incidents and due runs now instead of at the next poll."""
+        self._poke.set()
+
+    def register_deployments(self) -> dict[str, UUID]:
+        """Create or update one deployment per CARE flow; remember which flow is which."""
+        for spec, flow in care_flows():
+            deployment = cast(
+                RunnerDeployment, flow.to_deployment(name=DEPLOYMENT, interval=spec.interval)
+            )
+            deployment_id = cast(UUID, deployment.apply())
+            self._deployments[flow.name] = deployment_id
+            self._flows[deployment_id] = flow
+        return dict(self._deployments)
+
+    def reschedule_orphans(self) -> int:
+        """Runs left Running or Pending by a host that died: run them again (re-entrant)."""
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
+                    )
+                ),
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=list(self._flows))),
+            )
+            for run in runs:
+                client.set_flow_run_state(run.id, Scheduled(name="Rescheduled"), force=True)
+        if runs:
+            log.info("rescheduled %d runs interrupted by a restart", len(runs))
+        return len(runs)
+
+    # -- starter --------------------------------------------------------------------------
+    def _start_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.start_incident_flows()
+            except Exception:
+                log.exception("starting incident flows failed; retrying")
+                self._stop.wait(1.0)
+            self._poke.wait(self.poll_s)
+            self._poke.clear()
+
+    def start_incident_flows(self) -> int:
+        """Create the runs that incidents in the record are missing; return how many."""
+        started = 0
+        for starter in STARTERS:
+            deployment_id = self._deployments.get(starter.flow_name)
+            if deployment_id is None:
+                continue
+            condition = starter.column.is_(None)
+            if starter.only_urgent:
+                condition = and_(condition, Incident.urgent.is_(True))
+            with db.session_scope() as session:
+                codes = list(
+                    session.execute(
+                        select(Incident.id, Incident.code).where(
+                            condition, Incident.closed_at.is_(None)
+                        )
+                    )
+                )
+            for incident_id, code in codes:
+                self._create_run(starter, deployment_id, incident_id, code)
+                started += 1
+        if started:
+            self._poke.set()
+        return started
+
+    def _create_run(
+        self, starter: Starter, deployment_id: UUID, incident_id: int, code: str
+    ) -> None:
+        with get_client(sync_client=True) as client:
+            run = client.create_flow_run_from_deployment(
+                deployment_id,
+                parameters={"incident_code": code},
+                name=f"{starter.run_prefix}-{code}",
+                idempotency_key=f"{starter.flow_name}-{code}",
+            )
+        with db.session_scope() as session:
+            session.execute(
+                update(Incident)
+                .where(Incident.id == incident_id, starter.column.is_(None))
+                .values({starter.column.key: str(run.id)})
+            )
+        log.info("%s: %s run %s", code, starter.flow_name, run.id)
+
+    # -- dispatcher -----------------------------------------------------------------------
+    def _dispatch_loop(self) -> None:
+        with get_client(sync_client=True) as client:
+            while not self._stop.is_set():
+                try:
+                    self.dispatch_due(client)
+                except Exception:
+                    log.exception("dispatching flow runs failed; retrying")
+                    self._stop.wait(1.0)
+                self._poke.wait(self.poll_s)
+
+    def dispatch_due(self, client: SyncPrefectClient) -> int:
+        """Claim the due Scheduled runs of CARE's deployments and run each in a thread."""
+        runs = client.get_scheduled_flow_runs_for_deployments(
+            list(self._flows), scheduled_before=prefect_now("UTC"), limit=100
+        )
+        claimed = 0
+        for run in runs:
+            with self._lock:
+                if run.id in self._inflight:
+                    continue
+                self._inflight.add(run.id)
+            result = client.set_flow_run_state(run.id, Pending())  # type: ignore[var-annotated]
+            if result.status != SetStateStatus.ACCEPT or run.deployment_id not in self._flows:
+                self._done(run.id)
+                continue
+            self._pool.submit(self._execute, run.id, self._flows[run.deployment_id])
+            claimed += 1
+        return claimed
+
+    def _execute(self, run_id: UUID, flow: Flow[..., Any]) -> None:
+        from prefect.flow_engine import run_flow
+
+        try:
+            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+                with get_client(sync_client=True) as client:
+                    flow_run = client.read_flow_run(run_id)
+                run_flow(flow, flow_run=flow_run)
+        except Pause:
+            log.debug("run %s suspended", run_id)
+        except Abort:
+            log.info("run %s aborted by the orchestrator", run_id)
+        except Exception as exc:  # the engine has recorded the failure on the run
+            log.error("run %s failed: %s", run_id, type(exc).__name__)
+        finally:
+            self._done(run_id)
+
+    def _done(self, run_id: UUID) -> None:
+        with self._lock:
+            self._inflight.discard(run_id)
+
+    @property
+    def deployments(self) -> dict[str, UUID]:
+        return dict(self._deployments)

@@ -1,0 +1,37 @@
+"""CARE's flows and how each is deployed: one table, used by the host and by prefect.yaml."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from prefect import Flow
+
+DEPLOYMENT = "care"  # every CARE flow has one deployment of this name
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    entrypoint: str  # module:function, as prefect.yaml names it
+    interval: timedelta | None = None  # a schedule, for the flows that run on their own
+
+    def load(self) -> Flow[..., Any]:
+        module, attr = self.entrypoint.split(":")
+        loaded = getattr(importlib.import_module(module), attr)
+        if not isinstance(loaded, Flow):
+            raise TypeError(f"{self.entrypoint} is not a Prefect flow")
+        return loaded
+
+
+FLOWS: tuple[FlowSpec, ...] = (
+    FlowSpec("flows.lifecycle:handle_incident"),
+    FlowSpec("flows.signoff:collect_signoff"),
+    FlowSpec("flows.reminders:remind_unilateral_reviews", interval=timedelta(minutes=10)),
+)
+
+
+def care_flows() -> list[tuple[FlowSpec, Flow[..., Any]]]:
+    """Every CARE flow, loaded."""
+    return [(spec, spec.load()) for spec in FLOWS]

@@ -1,0 +1,137 @@
+"""Two-member sign-off ("members almost never act alone, replies included").
+
+`collect_signoff` is one run per decision. Its form in the Prefect UI asks who you are
+(from the members who may still approve), approve or object, a comment and your
+authenticator code. Whoever answers, in the UI, the CLI, Slack or the console, the same
+policy (`models.decisions.answer`) decides whether the answer counts; a refused answer is
+kept with its reason and the step waits on. Each counted approval is announced to the
+team channel, so an approval given in someone else's name is seen at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, cast
+from uuid import UUID
+
+from prefect import flow
+from prefect.client.orchestration import get_client
+from prefect.input import RunInput
+from pydantic import Field, create_model
+
+from deployments.registry import DEPLOYMENT
+from flows.waiting import ask, current_run_id, sleep_until_woken
+from models.settings import get_settings
+from tasks.notices import announce_approval, announce_decision
+from tasks.orchestrate import wake
+from tasks.signoff import SignoffAnswer, SignoffView, count_answer, read_signoff, set_signoff_run
+
+FLOW_NAME = "collect-signoff"
+
+
+def signoff_form(eligible: list[str]) -> type[RunInput]:
+    """The Prefect UI form: the member is chosen from those who may still approve."""
+    member_type: Any = Literal[tuple(eligible)]
+    verdict_type: Any = Literal["approve", "object"]
+    return cast(
+        type[RunInput],
+        create_model(
+            "SignOff",
+            __base__=RunInput,
+            member=(member_type, Field(title="Member", description="Who you are")),
+            verdict=(verdict_type, Field(title="Verdict")),
+            code=(
+                str,
+                Field(
+                    title="Authenticator code",
+                    description="The 6-digit code from your authenticator app",
+                ),
+            ),
+            comment=(str, Field(default="", title="Comment")),
+        ),
+    )
+
+
+def describe(view: SignoffView) -> str:
+    """The pause description: code, what is proposed, who approved, a link to the record."""
+    settings = get_settings()
+    code = view.incident_code or "team"
+    lines = [
+        f"## Sign-off {code} · decision {view.decision_id} ({view.kind.replace('_', ' ')})",
+        f"**Proposed:** {view.summary}",
+        f"**Approvals:** {len(view.approvers)} of {view.required} needed"
+        + (f" ({', '.join(view.approvers)})" if view.approvers else ""),
+        f"**May still approve:** {', '.join(view.eligible)}",
+    ]
+    if view.incident_code:
+        lines.append(
+            f"Read the record first: [{code}]({settings.public_url}/console/incidents/{code})"
+        )
+    if view.last_refusal:
+        lines.append(f"**Last answer not counted** ({view.last_refusal}); try again.")
+    lines.append("Approving proves who you are with your authenticator code; it is used once.")
+    return "\n\n".join(lines)
+
+
+def _store(decision_id: int) -> Any:
+    def store(answer: SignoffAnswer) -> None:
+        counted, approval_id = count_answer(decision_id, answer)
+        if counted:
+            announce_approval(decision_id, approval_id)
+
+    return store
+
+
+@flow(name=FLOW_NAME, flow_run_name="signoff-d{decision_id}", retries=2, retry_delay_seconds=2)
+def collect_signoff(decision_id: int, notify_run_id: str | None = None) -> str:
+    """Collect answers until the decision is approved or objected to; wake the asker."""
+    announce_decision(decision_id)
+    while True:
+        view = read_signoff(decision_id)
+        if view.status != "pending":
+            wake(notify_run_id)
+            return view.status
+        if not view.eligible:  # nobody may approve: wait for a waiver or a new member
+            sleep_until_woken(f"signoff-{decision_id}-blocked")
+        ask(
+            signoff_form(view.eligible),
+            step=f"signoff-{decision_id}",
+            description=describe(view),
+            store=_store(decision_id),
+            parse=SignoffAnswer,
+        )
+
+
+def await_decision(decision_id: int) -> str:
+    """Inside a flow: return the decision's outcome, suspending until it has one."""
+    view = read_signoff(decision_id)
+    if view.status != "pending":
+        return view.status
+    if not _collecting(view.flow_run_id):
+        run_id = start_signoff_run(view, notify_run_id=current_run_id())
+        set_signoff_run(decision_id, run_id)
+    sleep_until_woken(f"await-d{decision_id}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _collecting(flow_run_id: str | None) -> bool:
+    """Whether a sign-off run exists and has not ended (a crashed one is replaced)."""
+    if not flow_run_id:
+        return False
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(UUID(flow_run_id)).state
+    return state is not None and not state.is_final()
+
+
+def start_signoff_run(view: SignoffView, *, notify_run_id: UUID | None) -> str:
+    """Create the decision's `collect-signoff` run; return its id."""
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT}")
+        run = client.create_flow_run_from_deployment(
+            deployment.id,
+            parameters={
+                "decision_id": view.decision_id,
+                "notify_run_id": str(notify_run_id) if notify_run_id else None,
+            },
+            name=f"signoff-{view.incident_code or 'team'}-d{view.decision_id}",
+        )
+    return str(run.id)

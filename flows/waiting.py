@@ -1,0 +1,100 @@
+"""Waiting for people without holding a process.
+
+A flow that needs a member's answer *suspends*: its run is Paused in Prefect with a form
+and no Python process or thread waits for it. When a member submits the form in the
+Prefect UI (or something is recorded elsewhere and the run is woken), the run starts again
+from the top, reads the record, skips what is done and arrives back here, where the
+answer is moved into CARE's encrypted database and deleted from Prefect.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from prefect.client.orchestration import get_client
+from prefect.context import FlowRunContext
+from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
+from pydantic import BaseModel
+
+F = TypeVar("F", bound=RunInput)
+STEP = re.compile(r"[a-z][a-z0-9-]{0,60}[a-z0-9]")
+
+
+def current_run_id() -> UUID:
+    """The id of the flow run this code runs in."""
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        raise RuntimeError("waiting only works inside a flow run")
+    return context.flow_run.id
+
+
+def _prefix(step: str) -> str:
+    if not STEP.fullmatch(step):
+        raise ValueError(f"a step name is lower-case letters, digits and dashes: {step!r}")
+    # Prefect names a suspended run's inputs "suspended-<pause key>-<part>"
+    return f"suspended-{step}-"
+
+
+def _take_answer(run_id: UUID, step: str) -> dict[str, Any] | None:
+    """The latest submitted answer of this step's forms, if any (inputs stay until store)."""
+    with get_client(sync_client=True) as client:
+        inputs = client.filter_flow_run_input(
+            flow_run_id=run_id, key_prefix=_prefix(step), limit=200, exclude_keys=set()
+        )
+    answers = sorted((i for i in inputs if i.key.endswith("-response")), key=lambda i: i.id)
+    if not answers:
+        return None
+    value = answers[-1].value
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return loaded if isinstance(loaded, dict) else None
+
+
+def forget(step: str, run_id: UUID | None = None) -> None:
+    """Delete every input of a step from Prefect (forms, descriptions and answers)."""
+    run_id = run_id or current_run_id()
+    with get_client(sync_client=True) as client:
+        for item in client.filter_flow_run_input(
+            flow_run_id=run_id, key_prefix=_prefix(step), limit=200, exclude_keys=set()
+        ):
+            client.delete_flow_run_input(run_id, item.key)
+
+
+def ask(
+    form: type[F],
+    *,
+    step: str,
+    description: str,
+    store: Callable[[Any], None],
+    defaults: dict[str, Any] | None = None,
+    parse: type[BaseModel] | None = None,
+) -> Any:
+    """Return this step's answer once a member gave it; until then suspend with the form.
+
+    ``store`` moves the answer (parsed with ``parse``, by default the form itself) into
+    CARE's database before it is deleted from Prefect, so a crash between the two loses
+    nothing. Raises ``prefect.exceptions.Pause`` to suspend.
+    """
+    run_id = current_run_id()
+    raw = _take_answer(run_id, step)
+    if raw is not None:
+        answer = (parse or form).model_validate(raw)
+        store(answer)
+        forget(step, run_id)
+        return answer
+    forget(step, run_id)  # forms of earlier attempts
+    key = f"{step}-{uuid4().hex[:10]}"
+    initial = form.with_initial_data(description=description, **(defaults or {}))
+    suspend_flow_run(wait_for_input=initial, key=key)  # raises Pause
+    raise RuntimeError("suspend_flow_run returned without suspending")  # pragma: no cover
+
+
+def sleep_until_woken(step: str) -> None:
+    """Suspend this run until it is woken (``tasks.orchestrate.wake``) or resumed."""
+    current_run_id()
+    suspend_flow_run(key=f"{step}-{uuid4().hex[:10]}")  # raises Pause
+    raise RuntimeError("suspend_flow_run returned without suspending")  # pragma: no cover

@@ -1,0 +1,211 @@
+"""The lifecycle's steps on the record: each opens its own session and returns ids or codes."""
+
+from __future__ import annotations
+
+from prefect import task
+from pydantic import BaseModel
+
+from models import casework, db, review
+from models.incidents import conflicted_handles, get_incident, set_status
+from models.members import member_views
+from models.policy.members import available
+from models.policy.signoff import DecisionKind
+from models.policy.status import IncidentStatus, check_transition
+from models.tables import Party, Report
+from tasks.deliver import deliver
+
+ORDER = list(IncidentStatus)
+
+
+class IncidentView(BaseModel):
+    """What a flow and its forms may know of an incident: codes and counts, no people."""
+
+    code: str
+    status: str
+    urgent: bool
+    happened_in_public: bool
+    reports: int
+    parties: list[str]  # "P1 (reported)"
+    eligible: list[str]  # members who may act on it now
+
+
+def read_incident(code: str) -> IncidentView:
+    with db.session_scope() as session:
+        incident = get_incident(session, code)
+        parties = session.query(Party).filter(Party.incident_id == incident.id).all()
+        return IncidentView(
+            code=incident.code,
+            status=incident.status,
+            urgent=incident.urgent,
+            happened_in_public=bool(incident.happened_in_public),
+            reports=session.query(Report).filter(Report.incident_id == incident.id).count(),
+            parties=[f"{p.pseudonym} ({p.role})" for p in parties],
+            eligible=available(member_views(session), conflicted_handles(session, incident.id)),
+        )
+
+
+def read_stage(code: str) -> review.ReviewStage:
+    with db.session_scope() as session:
+        return review.review_stage(session, get_incident(session, code))
+
+
+def move_to(code: str, status: IncidentStatus) -> str:
+    """Move the incident to a status, unless it is there already or past it.
+
+    A plain record update, not a Prefect task: it runs on every re-run of the flow, and
+    a task run per call would only add writes to Prefect's database.
+    """
+    with db.session_scope() as session:
+        incident = get_incident(session, code)
+        current = IncidentStatus(incident.status)
+        if current is status:
+            return current.value
+        try:
+            check_transition(current, status)
+        except ValueError:
+            if ORDER.index(status) < ORDER.index(current):
+                return current.value  # a re-run: the incident is past this step
+            raise
+        set_status(session, incident, status, actor="care")
+        return status.value
+
+
+@task(task_run_name="review-{code}")
+def save_review(code: str, answer: review.ReviewIn) -> str | None:
+    """Record a review answer; return why it was refused (no personal data), if it was."""
+    try:
+        with db.session_scope() as session:
+            review.record_review(session, get_incident(session, code), answer)
+    except review.ReviewRefused as exc:
+        return str(exc)
+    return None
+
+
+@task(task_run_name="findings-{code}")
+def save_findings(code: str, outcome_id: int, member: str, otp: str, text: str) -> str | None:
+    try:
+        with db.session_scope() as session:
+            review.record_findings(
+                session,
+                get_incident(session, code),
+                outcome_id=outcome_id,
+                member=member,
+                code=otp,
+                text=text,
+            )
+    except review.ReviewRefused as exc:
+        return str(exc)
+    return None
+
+
+@task(task_run_name="conversations-{code}")
+def plan_conversations(code: str) -> list[int]:
+    with db.session_scope() as session:
+        return casework.plan_conversations(session, get_incident(session, code))
+
+
+def conversation_members(conversation_id: int) -> tuple[str, str, str]:
+    with db.session_scope() as session:
+        return casework.conversation_members(session, conversation_id)
+
+
+@task(task_run_name="conversation-{code}-{conversation_id}")
+def save_conversation(
+    code: str, conversation_id: int, member: str, otp: str, notes: str, held: bool
+) -> str | None:
+    try:
+        with db.session_scope() as session:
+            casework.record_conversation(
+                session,
+                get_incident(session, code),
+                conversation_id=conversation_id,
+                member=member,
+                code=otp,
+                notes=notes,
+                held=held,
+            )
+    except review.ReviewRefused as exc:
+        return str(exc)
+    return None
+
+
+@task(task_run_name="enact-{code}")
+def queue_enactments(code: str) -> list[int]:
+    with db.session_scope() as session:
+        return casework.enact_resolutions(session, get_incident(session, code))
+
+
+@task(task_run_name="send-message-{message_id}", retries=3, retry_delay_seconds=[1, 5, 20])
+def send_message(message_id: int) -> str:
+    """Deliver one queued message (once: a sent message is not sent again)."""
+    return deliver(message_id)
+
+
+@task(task_run_name="reporters-{code}")
+def reporter_reports(code: str) -> tuple[list[int], list[int]]:
+    """Reports whose reporter will be told; the others are recorded as skipped."""
+    with db.session_scope() as session:
+        incident = get_incident(session, code)
+        reachable, skipped = casework.reporter_reports(session, incident)
+        for report_id in skipped:
+            casework.record_inform_skipped(session, incident, report_id)
+        return reachable, skipped
+
+
+def latest_decision(
+    code: str, kind: DecisionKind, report_id: int | None = None
+) -> tuple[int, str] | None:
+    with db.session_scope() as session:
+        found = casework.latest_decision(
+            session, get_incident(session, code), kind, report_id=report_id
+        )
+        return (found.id, found.status) if found else None
+
+
+@task(task_run_name="draft-reporter-message-{code}-{report_id}")
+def draft_reporter_message(code: str, report_id: int) -> int:
+    with db.session_scope() as session:
+        return casework.propose_reporter_message(session, get_incident(session, code), report_id)
+
+
+@task(task_run_name="queue-reporter-message-{code}")
+def queue_reporter_message(code: str, decision_id: int) -> int:
+    with db.session_scope() as session:
+        return casework.queue_reporter_message(session, get_incident(session, code), decision_id)
+
+
+@task(task_run_name="propose-text-{code}")
+def save_text(
+    code: str, kind: DecisionKind, member: str, otp: str, text: str, report_id: int | None = None
+) -> str | None:
+    try:
+        with db.session_scope() as session:
+            casework.propose_text(
+                session,
+                get_incident(session, code),
+                kind=kind,
+                member=member,
+                code=otp,
+                text=text,
+                report_id=report_id,
+            )
+    except review.ReviewRefused as exc:
+        return str(exc)
+    return None
+
+
+@task(task_run_name="statement-decision-{code}")
+def propose_statement_decision(code: str) -> int:
+    with db.session_scope() as session:
+        return casework.propose_statement_decision(session, get_incident(session, code))
+
+
+@task(task_run_name="publish-statement-{code}")
+def publish_statement(code: str, decision_id: int) -> None:
+    with db.session_scope() as session:
+        casework.publish_statement(session, get_incident(session, code), decision_id)
+
+
+def open_unilateral_reviews(code: str) -> list[int]:
+    with db.session_scope() as session:
+        return casework.open_unilateral_reviews(session, get_incident(session, code))

@@ -1,0 +1,80 @@
+"""Run the CARE host (starter + in-process dispatcher) against the test Prefect server."""
+
+from __future__ import annotations
+
+import faulthandler
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun
+
+from deployments.host import Host
+
+
+@contextmanager
+def running_host(poll_s: float = 0.1) -> Iterator[Host]:
+    delete_all_runs()
+    host = Host(poll_s=poll_s).start()
+    try:
+        yield host
+    finally:
+        host.stop()
+        delete_all_runs()
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 90.0, every: float = 0.1) -> object:
+    """Poll until predicate returns something truthy; fail the test after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    faulthandler.dump_traceback(all_threads=True)  # where the flows were when it hung
+    raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+
+
+def read_run(run_id: str | UUID) -> FlowRun:
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(UUID(str(run_id)))
+
+
+def waiting_form(run_id: str | UUID) -> dict[str, str] | None:
+    """The keyset of the form a suspended run waits on, once its description is stored."""
+    run = read_run(run_id)
+    if run.state is None or not run.state.is_paused():
+        return None
+    keyset = run.state.state_details.run_input_keyset
+    if not keyset:
+        return None
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_flow_run_input(run.id, keyset["description"])
+        except Exception:
+            return None
+    return dict(keyset)
+
+
+def form_description(run_id: str | UUID) -> str:
+    keyset = wait_for(lambda: waiting_form(run_id))
+    assert isinstance(keyset, dict)
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run_input(UUID(str(run_id)), keyset["description"])
+
+
+def answer_form(run_id: str | UUID, values: dict[str, object], timeout: float = 90.0) -> None:
+    """Submit a suspended run's form as the Prefect UI does (waits for the form first)."""
+    from prefect.flow_runs import resume_flow_run
+
+    wait_for(lambda: waiting_form(run_id), timeout=timeout)
+    resume_flow_run(UUID(str(run_id)), run_input=values)
+
+
+def delete_all_runs() -> None:
+    """Forget every flow run, so the next test's host cannot pick up this test's runs."""
+    with get_client(sync_client=True) as client:
+        for run in client.read_flow_runs(limit=200):
+            client.delete_flow_run(run.id)
