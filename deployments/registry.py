@@ -29,6 +29,9 @@ FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec("flows.lifecycle:handle_incident"),
     FlowSpec("flows.signoff:collect_signoff"),
     FlowSpec("flows.reminders:remind_unilateral_reviews", interval=timedelta(minutes=10)),
+    FlowSpec("flows.transparency:compile_transparency_report"),
+    FlowSpec("flows.retention:purge_personal_data"),
+    FlowSpec("flows.retention:after_conference_sweep", interval=timedelta(hours=6)),
 )
 
 

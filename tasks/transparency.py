@@ -98,7 +98,7 @@ def compile_report(
         digest=hashlib.sha256(markdown.encode()).hexdigest(),
         incidents=len(facts.incidents),
         leaks=spots,
-        without_summary=tuple(i.code for i in facts.incidents if not i.summary),
+        without_summary=tuple(i.code for i in facts.incidents if i.summary is None),
     )
     return Compiled(markdown, check, facts)
 
