@@ -31,7 +31,8 @@ FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec("flows.reminders:remind_unilateral_reviews", interval=timedelta(minutes=10)),
     FlowSpec("flows.transparency:compile_transparency_report"),
     FlowSpec("flows.retention:purge_personal_data"),
-    FlowSpec("flows.retention:after_conference_sweep", interval=timedelta(hours=6)),
+    FlowSpec("flows.retention:erase_person"),
+    FlowSpec("flows.retention:after_conference_sweep", interval=timedelta(minutes=15)),
 )
 
 

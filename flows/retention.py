@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.signoff import await_decision
 from tasks.retention import (
     carry_out_erasure,
     compact_database,
     find_due_work,
     purge_edition,
     purge_is_due,
+    start_erasure_signoff,
     start_flow,
 )
 
 PURGE_FLOW = "purge-personal-data"
+ERASE_FLOW = "erase-person"
 REPORT_FLOW = "compile-transparency-report"
 
 
@@ -45,8 +48,19 @@ def after_conference_sweep() -> dict[str, list[str]]:
         start_flow(PURGE_FLOW, slug)
     for decision_id in work.erasures:
         carry_out_erasure(decision_id)
+    for decision_id in work.erasures_to_sign:
+        start_erasure_signoff(decision_id)
     return {
         "reports": work.reports,
         "purges": work.purges,
         "erasures": [str(d) for d in work.erasures],
     }
+
+
+@flow(name=ERASE_FLOW, flow_run_name="erase-d{decision_id}")
+def erase_person(decision_id: int) -> str:
+    """One person's erasure: wait for the two-member sign-off, then erase everywhere."""
+    status = await_decision(decision_id)
+    if status == "approved":
+        carry_out_erasure(decision_id)
+    return status

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models import audit
 from models.policy.anonymise import Phase, phase_of
 from models.policy.categories import category_key
-from models.tables import AuditEntry, Decision, Event, Incident, Member, Report, ReviewOutcome
+from models.tables import Decision, Event, Incident, Member, Report, ReviewOutcome
 from models.tables import UnilateralAction as Unilateral
 
 
@@ -189,23 +189,3 @@ def series_history(session: Session, event: Event) -> list[EditionCount]:
             )
         )
     return history
-
-
-def set_summary(session: Session, incident: Incident, text: str | None, *, actor: str) -> None:
-    """Store the team's anonymised summary (encrypted; empty: none for this incident)."""
-    incident.summary = text.strip() if text is not None else None
-    audit.record(
-        session,
-        actor=actor,
-        action="incident.summary",
-        incident_code=incident.code,
-        written=bool(incident.summary),
-    )
-
-
-def summary_revision(session: Session, incident: Incident) -> int:
-    """How many times the team has written this incident's summary."""
-    query = select(func.count()).where(
-        AuditEntry.incident_code == incident.code, AuditEntry.action == "incident.summary"
-    )
-    return int(session.scalar(query) or 0)

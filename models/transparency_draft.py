@@ -20,21 +20,13 @@ from models.policy.anonymise import (
     yes_no,
 )
 from models.policy.categories import category_label
-from models.policy.resolutions import RESOLUTION_LABELS, Resolution
+from models.policy.report_labels import (
+    CHANNEL_LABELS,
+    PHASE_LABELS,
+    finding_label,
+    resolution_label,
+)
 from models.transparency import EditionCount, EditionFacts, IncidentFacts
-
-CHANNEL_LABELS = {
-    "web": "Web form",
-    "email": "E-mail",
-    "slack": "Slack",
-    "staff": "Through a staff member",
-    "sms": "Text message",
-}
-PHASE_LABELS = {
-    "before": "Before the event",
-    "during": "During the event",
-    "after": "After the event",
-}
 
 
 @dataclass
@@ -51,13 +43,6 @@ class Draft:
     @property
     def markdown(self) -> str:
         return "\n".join(self.lines) + "\n"
-
-
-def resolution_label(key: str) -> str:
-    try:
-        return RESOLUTION_LABELS[Resolution(key)]
-    except ValueError:
-        return RESOLUTION_LABELS[Resolution.other]
 
 
 def _table(draft: Draft, title: str, head: str, counts: dict[str, int], label, k: int) -> None:
@@ -135,7 +120,7 @@ def _breakdowns(draft: Draft, incidents: tuple[IncidentFacts, ...], k: int) -> N
         "Findings",
         "finding",
         tally(i.violation or "pending" for i in incidents),
-        _finding_label,
+        finding_label,
         k,
     )
     _table(
@@ -146,14 +131,6 @@ def _breakdowns(draft: Draft, incidents: tuple[IncidentFacts, ...], k: int) -> N
         resolution_label,
         k,
     )
-
-
-def _finding_label(key: str) -> str:
-    return {
-        "yes": "A violation of the Code of Conduct",
-        "no": "No violation",
-        "undetermined": "Could not be determined",
-    }.get(key, "Review not concluded")
 
 
 def _response(draft: Draft, facts: EditionFacts, k: int) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from models.policy.anonymise import tally
 from models.policy.categories import category_label
+from models.policy.report_labels import resolution_label
 from models.settings import Settings
 from models.transparency import EditionFacts
-from models.transparency_draft import resolution_label
 from tasks.report_html import chart_svg, report_html
 
 

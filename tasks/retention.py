@@ -24,6 +24,7 @@ class DueWork:
     reports: list[str] = field(default_factory=list)  # event slugs
     purges: list[str] = field(default_factory=list)  # event slugs
     erasures: list[int] = field(default_factory=list)  # approved erasure decisions
+    erasures_to_sign: list[int] = field(default_factory=list)  # pending, no sign-off run yet
 
 
 @task(task_run_name="purge-due-{event_slug}")
@@ -72,6 +73,10 @@ def find_due_work(today: date | None = None) -> DueWork:
         work.erasures = [
             d.id for d in session.scalars(approved) if not (d.payload or {}).get("executed")
         ]
+        pending = select(Decision.id).where(
+            Decision.kind == "erasure", Decision.status == "pending", Decision.flow_run_id.is_(None)
+        )
+        work.erasures_to_sign = list(session.scalars(pending))
     return work
 
 
@@ -93,3 +98,17 @@ def start_flow(flow_name: str, event_slug: str, deployment: str = "care") -> str
 def carry_out_erasure(decision_id: int) -> dict[str, int]:
     with db.session_scope() as session:
         return dict(erasure.execute(session, decision_id) or {})
+
+
+@task(task_run_name="start-erase-person-d{decision_id}")
+def start_erasure_signoff(decision_id: int, deployment: str = "care") -> str:
+    """Start the run that collects an erasure's sign-off in the Prefect UI, once."""
+    with get_client(sync_client=True) as client:
+        found = client.read_deployment_by_name(f"erase-person/{deployment}")
+        run = client.create_flow_run_from_deployment(
+            found.id,
+            parameters={"decision_id": decision_id},
+            name=f"erase-d{decision_id}",
+            idempotency_key=f"erase-person-d{decision_id}",
+        )
+    return str(run.id)

@@ -12,9 +12,9 @@ from models.members import get_member, member_views
 from models.policy.anonymise import phase_of
 from models.policy.categories import category_label
 from models.policy.members import available
+from models.policy.report_labels import PHASE_LABELS, resolution_label
+from models.summaries import set_summary, summary_revision
 from models.tables import ReviewOutcome
-from models.transparency import set_summary, summary_revision
-from models.transparency_draft import PHASE_LABELS, resolution_label
 from models.validation import InvalidInput
 from tasks.transparency import DraftCheck
 

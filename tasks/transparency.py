@@ -21,7 +21,8 @@ from models.incidents import get_incident
 from models.personal_data import record_guard
 from models.policy.signoff import DecisionKind
 from models.settings import Settings, get_settings
-from models.transparency import EditionFacts, edition_facts, series_history, set_summary
+from models.summaries import set_summary
+from models.transparency import EditionFacts, edition_facts, series_history
 from models.transparency_draft import draft_report
 
 

@@ -9,7 +9,7 @@ import pytest
 from models import db
 from models.incidents import get_incident
 from models.settings import get_settings
-from models.transparency import set_summary
+from models.summaries import set_summary
 from tasks.report_files import write_report
 from tasks.transparency import compile_report
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
