@@ -41,6 +41,11 @@ class Draft:
                 self.owners.append(owner)
 
     @property
+    def generated_lines(self) -> set[int]:
+        """1-based numbers of the lines that hold no one's free text."""
+        return {n for n, owner in enumerate(self.owners, start=1) if owner is None}
+
+    @property
     def markdown(self) -> str:
         return "\n".join(self.lines) + "\n"
 

@@ -92,7 +92,7 @@ def compile_report(
     progress("checking the draft for personal data")
     spots = tuple(
         LeakSpot(leak.line, leak.column, leak.kind.value, draft.owners[leak.line - 1])
-        for leak in guard.scan(markdown)
+        for leak in guard.scan(markdown, generated_lines=draft.generated_lines)
     )
     check = DraftCheck(
         event_slug=facts.slug,

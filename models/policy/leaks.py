@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -62,6 +62,7 @@ class Leak:
 class Needle:
     kind: DataKind
     tokens: tuple[str, ...]
+    weak: bool = False  # one word alone (a name part, a local part): may be a common word
 
 
 def fold(text: str) -> str:
@@ -104,19 +105,35 @@ def needles_for(kind: DataKind, value: str | None, *, parts: bool = False) -> li
     forms = [_words(text)]
     if kind is DataKind.email and "@" in text:
         forms.append(_words(text.split("@", 1)[0]))
-    found: list[tuple[str, ...]] = []
+    found: set[tuple[str, ...]] = set()
     for words in forms:
         if words:
-            found += [words, ("".join(words),)]
+            found |= {words, ("".join(words),)}
         if parts and kind in (DataKind.name, DataKind.handle):
-            found += [(w,) for w in words if len(w) >= 3 and w not in NAME_PARTICLES]
-    unique = {f for f in found if len("".join(f)) >= 3}
-    return [Needle(kind, f) for f in sorted(unique)]
+            found |= {(w,) for w in words if len(w) >= 3 and w not in NAME_PARTICLES}
+    strong = {f for f in found if len(f) > 1 or f[0] not in {w for ws in forms for w in ws}}
+    return [Needle(kind, f, f not in strong) for f in sorted(found) if len("".join(f)) >= 3]
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _line_starts(text: str, lines: Collection[int]) -> list[tuple[int, int]]:
+    """(start, end) offsets of the given 1-based lines."""
+    if not lines:
+        return []
+    spans, start = [], 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if number in lines:
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _in_lines(offset: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= offset <= b for a, b in spans)
 
 
 class Guard:
@@ -132,13 +149,20 @@ class Guard:
                 self._by_first.setdefault(needle.tokens[0], []).append(needle)
         self._free = [words for words in map(_words, free_texts) if len(words) >= QUOTE_WORDS]
 
-    def scan(self, text: str) -> list[Leak]:
-        """Every spot in the text holding a datum of the records, a quote or a fine time."""
+    def scan(self, text: str, *, generated_lines: Collection[int] = ()) -> list[Leak]:
+        """Every spot in the text holding a datum of the records, a quote or a fine time.
+
+        On ``generated_lines`` (template text and catalogue labels, no one's free text) a
+        single common word such as "may" or "will" is not taken for a name part.
+        """
         hits: set[tuple[int, DataKind]] = set()
         words = tokens(text)
         plain = [w for w, _ in words]
+        skip = _line_starts(text, generated_lines)
         for i, (word, offset) in enumerate(words):
             for needle in self._by_first.get(word, ()):
+                if needle.weak and _in_lines(offset, skip):
+                    continue
                 if tuple(plain[i : i + len(needle.tokens)]) == needle.tokens:
                     hits.add((offset, needle.kind))
         hits |= {(offset, DataKind.quote) for offset in self._quotes(words)}

@@ -83,3 +83,10 @@ def test_common_name_particles_alone_are_not_needles() -> None:
 
 def test_fold_removes_accents_and_case() -> None:
     assert fold("Zoë ŁÓPEZ Straße") == "zoe łopez strasse"
+
+
+def test_a_common_word_in_generated_lines_is_not_taken_for_a_name() -> None:
+    guard = Guard(needles_for(DataKind.name, "May Lindqvist", parts=True))
+    text = "Any member may act alone.\nMay was asked to stop.\nMay Lindqvist left."
+    leaks = guard.scan(text, generated_lines={1, 3})
+    assert [(leak.line, leak.column) for leak in leaks] == [(2, 1), (3, 1)]
