@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from care_cli import aftercare, errors, keys, records
+from care_cli import aftercare, errors, intake, keys, lifecycle, records
 from models import audit, db, migrate
 from models import members as members_svc
 from models.events import add_event, get_event, list_events
@@ -27,6 +27,8 @@ app.add_typer(oncall_app, name="oncall")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys.app, name="key")
 records.register(app)
+lifecycle.register(app)
+intake.register(app)
 aftercare.register(app)
 console = Console()
 
@@ -194,6 +196,9 @@ def _instant(raw: str, tz: str) -> datetime:
 
 
 def main() -> None:
+    from models.settings import point_prefect_at_care
+
+    point_prefect_at_care()
     errors.run_cli(app)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -63,7 +65,18 @@ def conflict_declare(
     with db.session_scope() as session:
         incident = get_incident(session, code)
         declare_conflict(session, incident, member, reason=reason)
+    from tasks.orchestrate import wake_open_signoffs  # imports Prefect: only when needed
+
+    _wake(lambda: wake_open_signoffs(incident.code))
     console.print(f"{member} has a conflict on {code} and steps aside from it")
+
+
+def _wake(call: Callable[[], object]) -> None:
+    """Wake the waiting flow; the answer is recorded even if Prefect cannot be reached."""
+    try:
+        call()
+    except Exception as exc:  # the host's sweep wakes it later
+        console.print(f"recorded; the waiting flow could not be woken now ({type(exc).__name__})")
 
 
 def approve(
@@ -93,6 +106,9 @@ def approve(
             erased = execute_erasure(session, decision_id, actor=member)
     if not result.counted:
         raise InvalidInput(f"not counted: {result.refusal}")
+    from tasks.orchestrate import wake_decision
+
+    _wake(lambda: wake_decision(result.state.id))
     st = result.state
     console.print(
         f"{st.incident_code or 'decision'} {st.id} ({st.kind}): {st.status}, "

@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -27,7 +29,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.deployments.runner import RunnerDeployment
 from prefect.exceptions import Abort, Pause
@@ -38,7 +40,9 @@ from sqlalchemy import and_, select, update
 
 from deployments.registry import DEPLOYMENT, care_flows
 from models import db
-from models.tables import Incident
+from models.settings import get_settings
+from models.tables import Decision, Incident
+from tasks.orchestrate import wake
 
 log = logging.getLogger("care.host")
 
@@ -59,12 +63,36 @@ STARTERS = (
 )
 
 
+PAGE = 200  # the most runs the Prefect API returns at once
+PAUSE_KEY = re.compile(r"(?:await-d|signoff-)(\d+)-[0-9a-f]+")
+
+
+def waited_decision(pause_key: str | None) -> int | None:
+    """The decision a suspended run waits on, read from its pause key."""
+    match = PAUSE_KEY.fullmatch(pause_key or "")
+    return int(match.group(1)) if match else None
+
+
+def decision_moved_on(decision_id: int, since: datetime) -> bool:
+    """Whether the decision was decided or answered after the run suspended."""
+    with db.session_scope() as session:
+        decision = session.get(Decision, decision_id)
+        if decision is None:
+            return False
+        if decision.status != "pending":
+            return True
+        return any(a.created_at > since for a in decision.approvals)
+
+
 class Host:
     """Start flows for new incidents and (optionally) run CARE's flow runs in threads."""
 
-    def __init__(self, *, dispatch: bool = True, poll_s: float = 0.1, workers: int = 64) -> None:
+    def __init__(
+        self, *, dispatch: bool = True, poll_s: float = 0.1, sweep_s: float = 5.0, workers: int = 64
+    ) -> None:
         self.dispatch = dispatch
         self.poll_s = poll_s
+        self.sweep_s = sweep_s
         self._flows: dict[UUID, Flow[..., Any]] = {}
         self._deployments: dict[str, UUID] = {}
         self._inflight: set[UUID] = set()
@@ -79,7 +107,8 @@ class Host:
         self.register_deployments()
         if self.dispatch:
             self.reschedule_orphans()
-        loops = [self._start_loop] + ([self._dispatch_loop] if self.dispatch else [])
+        loops = [self._start_loop, self._sweep_loop]
+        loops += [self._dispatch_loop] if self.dispatch else []
         for loop in loops:
             thread = threading.Thread(target=loop, name=f"care-{loop.__name__}", daemon=True)
             thread.start()
@@ -99,32 +128,79 @@ class Host:
         self._poke.set()
 
     def register_deployments(self) -> dict[str, UUID]:
-        """Create or update one deployment per CARE flow; remember which flow is which."""
-        for spec, flow in care_flows():
-            deployment = cast(
-                RunnerDeployment, flow.to_deployment(name=DEPLOYMENT, interval=spec.interval)
-            )
-            deployment_id = cast(UUID, deployment.apply())
-            self._deployments[flow.name] = deployment_id
-            self._flows[deployment_id] = flow
+        """Know each CARE flow's deployment; the embedded default creates them itself.
+
+        With a Prefect worker running the flows, the deployments come from prefect.yaml
+        (`prefect deploy --all`) and are only looked up here, never overwritten.
+        """
+        settings = get_settings()
+        with get_client(sync_client=True) as client:
+            for spec, flow in care_flows():
+                if self.dispatch:
+                    deployment = cast(
+                        RunnerDeployment,
+                        flow.to_deployment(name=DEPLOYMENT, interval=spec.schedule(settings)),
+                    )
+                    deployment_id = cast(UUID, deployment.apply())
+                else:
+                    deployment_id = client.read_deployment_by_name(f"{flow.name}/{DEPLOYMENT}").id
+                self._deployments[flow.name] = deployment_id
+                self._flows[deployment_id] = flow
         return dict(self._deployments)
 
     def reschedule_orphans(self) -> int:
         """Runs left Running or Pending by a host that died: run them again (re-entrant)."""
+        runs = self.runs_in(StateType.RUNNING, StateType.PENDING)
         with get_client(sync_client=True) as client:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(
-                        type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
-                    )
-                ),
-                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=list(self._flows))),
-            )
             for run in runs:
                 client.set_flow_run_state(run.id, Scheduled(name="Rescheduled"), force=True)
         if runs:
             log.info("rescheduled %d runs interrupted by a restart", len(runs))
         return len(runs)
+
+    def runs_in(self, *states: StateType) -> list[FlowRun]:
+        """Every run of CARE's deployments in one of these states (paged: Prefect caps 200)."""
+        found: list[FlowRun] = []
+        with get_client(sync_client=True) as client:
+            while True:
+                page = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=list(states)))
+                    ),
+                    deployment_filter=DeploymentFilter(
+                        id=DeploymentFilterId(any_=list(self._flows))
+                    ),
+                    limit=PAGE,
+                    offset=len(found),
+                )
+                found += page
+                if len(page) < PAGE:
+                    return found
+
+    # -- sweep: wakes that were lost ---------------------------------------------------------
+    def sweep(self) -> int:
+        """Wake suspended runs whose decision moved on in the record without waking them.
+
+        A run waiting on a decision suspends with a pause key naming it (`await-d12-...`,
+        `signoff-12-...`). If the answer was recorded but the wake was lost (Prefect was
+        briefly unreachable, the CLI was killed), this finds it; returns how many it woke.
+        """
+        runs = self.runs_in(StateType.PAUSED)
+        woken = 0
+        for run in runs:
+            if run.state is None:
+                continue
+            decision_id = waited_decision(run.state.state_details.pause_key)
+            if decision_id is not None and decision_moved_on(decision_id, run.state.timestamp):
+                woken += wake(run.id)
+        return woken
+
+    def _sweep_loop(self) -> None:
+        while not self._stop.wait(self.sweep_s):
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("the sweep failed; trying again later")
 
     # -- starter --------------------------------------------------------------------------
     def _start_loop(self) -> None:

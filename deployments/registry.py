@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from prefect import Flow
+
+from models.settings import Settings
 
 DEPLOYMENT = "care"  # every CARE flow has one deployment of this name
 
@@ -16,6 +19,13 @@ DEPLOYMENT = "care"  # every CARE flow has one deployment of this name
 class FlowSpec:
     entrypoint: str  # module:function, as prefect.yaml names it
     interval: timedelta | None = None  # a schedule, for the flows that run on their own
+    scheduled_if: Callable[[Settings], bool] | None = None  # e.g. only with a mailbox set
+
+    def schedule(self, settings: Settings) -> timedelta | None:
+        """The interval to run on, if the flow runs on a schedule in this configuration."""
+        if self.scheduled_if is not None and not self.scheduled_if(settings):
+            return None
+        return self.interval
 
     def load(self) -> Flow[..., Any]:
         module, attr = self.entrypoint.split(":")
@@ -29,6 +39,11 @@ FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec("flows.lifecycle:handle_incident"),
     FlowSpec("flows.signoff:collect_signoff"),
     FlowSpec("flows.reminders:remind_unilateral_reviews", interval=timedelta(minutes=10)),
+    FlowSpec(
+        "flows.mailbox:poll_mailbox",
+        interval=timedelta(seconds=30),
+        scheduled_if=lambda settings: settings.imap_host is not None,
+    ),
     FlowSpec("flows.transparency:compile_transparency_report"),
     FlowSpec("flows.retention:purge_personal_data"),
     FlowSpec("flows.retention:erase_person"),

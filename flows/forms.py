@@ -65,6 +65,7 @@ def review_form(eligible: list[str]) -> type[RunInput]:
         reporter_explanation=(str, Field(default="", title="Reasoning for the reporter")),
         happened_in_public=(bool, Field(default=False, title="Happened in public")),
         law_enforcement_involved=(bool, Field(default=False, title="Law enforcement involved")),
+        conflicts_declared=(str, Field(default="", title="Conflicts declared (handles)")),
     )
 
 
@@ -92,6 +93,11 @@ class ReviewAnswer(BaseModel):
     resolve_cancel_talk: bool = False
     resolve_remove_without_refund: bool = False
     resolve_other: bool = False
+    conflicts_declared: str = ""
+
+    def conflicts(self) -> list[str]:
+        parts = self.conflicts_declared.replace(";", ",").split(",")
+        return [p.strip().lower() for p in parts if p.strip()]
 
     def resolutions(self) -> list[str]:
         return [r.value for r in Resolution if getattr(self, f"resolve_{r.value}")]

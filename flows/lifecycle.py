@@ -164,6 +164,7 @@ def _review_in(a: forms.ReviewAnswer) -> ReviewIn:
         happened_in_public=a.happened_in_public,
         law_enforcement_involved=a.law_enforcement_involved,
         reporter_explanation=a.reporter_explanation,
+        conflicts=a.conflicts(),
     )
 
 

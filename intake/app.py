@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from intake import console, web
 from intake.slack import router as slack_router
 from models import db
 
@@ -22,4 +23,6 @@ def create_app() -> FastAPI:
 
     # Each channel adapter adds its router here.
     app.include_router(slack_router)
+    app.include_router(web.router)
+    app.include_router(console.router)
     return app

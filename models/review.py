@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import audit, decisions
 from models.db import utcnow
+from models.incidents import declare_conflict
 from models.policy.categories import Category
 from models.policy.resolutions import (
     Resolution,
@@ -51,6 +52,7 @@ class ReviewIn:
     happened_in_public: bool = False
     law_enforcement_involved: bool = False
     reporter_explanation: str = ""
+    conflicts: list[str] = field(default_factory=list)  # members declaring one at the review
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,15 @@ def record_review(session: Session, incident: Incident, review: ReviewIn) -> Rev
         needs_information=review.needs_information,
     )
     return outcome
+
+
+def declare_conflicts(session: Session, incident: Incident, review: ReviewIn) -> None:
+    """Record the conflicts declared at the review (before, and whatever becomes of, it)."""
+    for handle in review.conflicts:
+        try:
+            declare_conflict(session, incident, handle, actor=review.reviewer[:64])
+        except InvalidInput as exc:
+            raise ReviewRefused(str(exc)) from exc
 
 
 def summarise(outcome: ReviewOutcome) -> str:

@@ -40,8 +40,13 @@ class Settings(BaseSettings):
 
     public_url: str = "http://127.0.0.1:8000"
     prefect_ui_url: str = "http://127.0.0.1:4200"
+    # the Prefect API CARE's processes talk to (`make run` starts it on this port)
+    prefect_api_url: str = "http://127.0.0.1:4200/api"
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
+    # per client address, in the `limits` notation ("20/minute"); and the largest request body
+    intake_rate_limit: str = "20/minute"
+    intake_max_body_bytes: int = 256 * 1024
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
@@ -164,6 +169,11 @@ def write_key_file(path: Path, keys: list[str]) -> None:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def point_prefect_at_care() -> None:
+    """Make this process's Prefect client use CARE's Prefect server, not a temporary one."""
+    os.environ.setdefault("PREFECT_API_URL", get_settings().prefect_api_url)
 
 
 __all__ = ["InvalidToken", "Settings", "SettingsError", "get_settings"]

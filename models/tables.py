@@ -342,6 +342,8 @@ class Message(Base):
     provider_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set when a sender claims the message, so two senders never both send it
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
 
@@ -373,3 +375,16 @@ class AuditEntry(Base):
     salt: Mapped[str | None] = mapped_column(String(32))
     actor_digest: Mapped[str | None] = mapped_column(String(64))
     detail_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class ConsoleSession(Base):
+    """A member signed in to the console; the cookie holds only a signed random token."""
+
+    __tablename__ = "console_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

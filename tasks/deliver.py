@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import or_, update
+
 from models import db, outbox
+from models.db import utcnow
 from models.settings import Settings, get_settings
 from models.tables import Message
 
 log = logging.getLogger("care.deliver")
+CLAIM_TTL = timedelta(minutes=5)
 
 
 class DeliveryError(RuntimeError):
@@ -64,14 +69,49 @@ def _sender(channel: str) -> Any:
 
 
 def deliver(message_id: int) -> str:
-    """Deliver one queued message once; return its status afterwards."""
+    """Deliver one queued message once; return its status afterwards.
+
+    The message is claimed first (one UPDATE), so two callers at the same moment, a
+    retried task and a re-run flow, say, never both send it. A claim left by a sender
+    that died is taken over after CLAIM_TTL.
+    """
+    claimed = _claim(message_id)
+    if isinstance(claimed, str):
+        return claimed
+    settings = get_settings()
+    if not configured(claimed.channel, settings):
+        log.info("outbox: message %s (%s, %s)", claimed.id, claimed.channel, claimed.purpose)
+        return _mark(claimed.id, "outbox")
+    try:
+        provider_id = _sender(claimed.channel)(claimed)
+    except DeliveryError as exc:
+        _mark(claimed.id, "failed", error=str(exc))
+        raise
+    except BaseException:
+        _release(claimed.id)
+        raise
+    return _mark(claimed.id, "sent", provider_id=provider_id)
+
+
+def _claim(message_id: int) -> MessageOut | str:
+    """Claim a message for sending; return it, or its status if it is not ours to send."""
+    now = utcnow()
     with db.session_scope() as session:
+        claimed = session.execute(  # type: ignore[attr-defined]
+            update(Message)
+            .where(
+                Message.id == message_id,
+                Message.status.in_(("pending", "failed")),
+                or_(Message.claimed_at.is_(None), Message.claimed_at < now - CLAIM_TTL),
+            )
+            .values(claimed_at=now)
+        ).rowcount
         message = session.get(Message, message_id)
         if message is None:
             raise ValueError(f"no message {message_id}")
-        if message.status in ("sent", "outbox"):
-            return message.status
-        out = MessageOut(
+        if not claimed:
+            return message.status if message.status != "pending" else "sending"
+        return MessageOut(
             id=message.id,
             channel=message.channel,
             purpose=message.purpose,
@@ -81,16 +121,11 @@ def deliver(message_id: int) -> str:
             meta=message.meta or {},
             idempotency_key=message.idempotency_key,
         )
-    settings = get_settings()
-    if not configured(out.channel, settings):
-        log.info("outbox: message %s (%s, %s)", out.id, out.channel, out.purpose)
-        return _mark(out.id, "outbox")
-    try:
-        provider_id = _sender(out.channel)(out)
-    except DeliveryError as exc:
-        _mark(out.id, "failed", error=str(exc))
-        raise
-    return _mark(out.id, "sent", provider_id=provider_id)
+
+
+def _release(message_id: int) -> None:
+    with db.session_scope() as session:
+        session.execute(update(Message).where(Message.id == message_id).values(claimed_at=None))
 
 
 def _mark(message_id: int, status: str, **kw: Any) -> str:
@@ -98,4 +133,5 @@ def _mark(message_id: int, status: str, **kw: Any) -> str:
         message = session.get(Message, message_id)
         assert message is not None
         outbox.mark(session, message, status, **kw)
+        message.claimed_at = None
     return status

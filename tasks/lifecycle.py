@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 from pydantic import BaseModel
 
-from models import casework, db, review
+from models import conversations, db, outcomes, review, unilateral
 from models.incidents import conflicted_handles, get_incident, set_status
 from models.members import member_views
 from models.policy.members import available
@@ -13,6 +13,7 @@ from models.policy.signoff import DecisionKind
 from models.policy.status import IncidentStatus, check_transition
 from models.tables import Party, Report
 from tasks.deliver import deliver
+from tasks.orchestrate import wake_open_signoffs
 
 ORDER = list(IncidentStatus)
 
@@ -74,6 +75,10 @@ def move_to(code: str, status: IncidentStatus) -> str:
 def save_review(code: str, answer: review.ReviewIn) -> str | None:
     """Record a review answer; return why it was refused (no personal data), if it was."""
     try:
+        if answer.conflicts:  # kept even if the review itself is refused
+            with db.session_scope() as session:
+                review.declare_conflicts(session, get_incident(session, code), answer)
+            wake_open_signoffs(code)  # whoever stepped aside leaves every open sign-off
         with db.session_scope() as session:
             review.record_review(session, get_incident(session, code), answer)
     except review.ReviewRefused as exc:
@@ -101,12 +106,12 @@ def save_findings(code: str, outcome_id: int, member: str, otp: str, text: str) 
 @task(task_run_name="conversations-{code}")
 def plan_conversations(code: str) -> list[int]:
     with db.session_scope() as session:
-        return casework.plan_conversations(session, get_incident(session, code))
+        return conversations.plan_conversations(session, get_incident(session, code))
 
 
 def conversation_members(conversation_id: int) -> tuple[str, str, str]:
     with db.session_scope() as session:
-        return casework.conversation_members(session, conversation_id)
+        return conversations.conversation_members(session, conversation_id)
 
 
 @task(task_run_name="conversation-{code}-{conversation_id}")
@@ -115,7 +120,7 @@ def save_conversation(
 ) -> str | None:
     try:
         with db.session_scope() as session:
-            casework.record_conversation(
+            conversations.record_conversation(
                 session,
                 get_incident(session, code),
                 conversation_id=conversation_id,
@@ -132,7 +137,7 @@ def save_conversation(
 @task(task_run_name="enact-{code}")
 def queue_enactments(code: str) -> list[int]:
     with db.session_scope() as session:
-        return casework.enact_resolutions(session, get_incident(session, code))
+        return outcomes.enact_resolutions(session, get_incident(session, code))
 
 
 @task(task_run_name="send-message-{message_id}", retries=3, retry_delay_seconds=[1, 5, 20])
@@ -146,9 +151,9 @@ def reporter_reports(code: str) -> tuple[list[int], list[int]]:
     """Reports whose reporter will be told; the others are recorded as skipped."""
     with db.session_scope() as session:
         incident = get_incident(session, code)
-        reachable, skipped = casework.reporter_reports(session, incident)
+        reachable, skipped = outcomes.reporter_reports(session, incident)
         for report_id in skipped:
-            casework.record_inform_skipped(session, incident, report_id)
+            outcomes.record_inform_skipped(session, incident, report_id)
         return reachable, skipped
 
 
@@ -156,7 +161,7 @@ def latest_decision(
     code: str, kind: DecisionKind, report_id: int | None = None
 ) -> tuple[int, str] | None:
     with db.session_scope() as session:
-        found = casework.latest_decision(
+        found = outcomes.latest_decision(
             session, get_incident(session, code), kind, report_id=report_id
         )
         return (found.id, found.status) if found else None
@@ -165,13 +170,13 @@ def latest_decision(
 @task(task_run_name="draft-reporter-message-{code}-{report_id}")
 def draft_reporter_message(code: str, report_id: int) -> int:
     with db.session_scope() as session:
-        return casework.propose_reporter_message(session, get_incident(session, code), report_id)
+        return outcomes.propose_reporter_message(session, get_incident(session, code), report_id)
 
 
 @task(task_run_name="queue-reporter-message-{code}")
 def queue_reporter_message(code: str, decision_id: int) -> int:
     with db.session_scope() as session:
-        return casework.queue_reporter_message(session, get_incident(session, code), decision_id)
+        return outcomes.queue_reporter_message(session, get_incident(session, code), decision_id)
 
 
 @task(task_run_name="propose-text-{code}")
@@ -180,7 +185,7 @@ def save_text(
 ) -> str | None:
     try:
         with db.session_scope() as session:
-            casework.propose_text(
+            outcomes.propose_text(
                 session,
                 get_incident(session, code),
                 kind=kind,
@@ -197,15 +202,15 @@ def save_text(
 @task(task_run_name="statement-decision-{code}")
 def propose_statement_decision(code: str) -> int:
     with db.session_scope() as session:
-        return casework.propose_statement_decision(session, get_incident(session, code))
+        return outcomes.propose_statement_decision(session, get_incident(session, code))
 
 
 @task(task_run_name="publish-statement-{code}")
 def publish_statement(code: str, decision_id: int) -> None:
     with db.session_scope() as session:
-        casework.publish_statement(session, get_incident(session, code), decision_id)
+        outcomes.publish_statement(session, get_incident(session, code), decision_id)
 
 
 def open_unilateral_reviews(code: str) -> list[int]:
     with db.session_scope() as session:
-        return casework.open_unilateral_reviews(session, get_incident(session, code))
+        return unilateral.open_unilateral_reviews(session, get_incident(session, code))

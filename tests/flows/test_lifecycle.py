@@ -6,182 +6,108 @@ from sqlalchemy import select
 
 from models import db
 from models import decisions as decisions_svc
-from models.incidents import get_incident
+from models.incidents import add_party, declare_conflict, get_incident, store_report
 from models.policy.status import IncidentStatus
+from models.schemas import ReportIn
 from models.settings import get_settings
 from models.tables import (
+    Approval,
     AuditEntry,
-    Conversation,
     Decision,
-    Member,
     Message,
     Note,
     ReviewOutcome,
 )
-from tasks.orchestrate import wake_decision
+from tasks.orchestrate import wake_open_signoffs
 from tests.support.codes import Codes
-from tests.support.host import answer_form, form_description, read_run, wait_for
+from tests.support.host import answer_form, form_description, wait_for
+from tests.support.lifecycle import (
+    NO_VIOLATION,
+    NOTES,
+    REVIEW,
+    STATEMENT,
+    approve_cli,
+    completed,
+    incident_run,
+    pending,
+    status,
+    whole_lifecycle,
+)
 from tests.support.seed import Seeded, seed_report
-
-REVIEW = {
-    "what_happened": "Unwelcome remarks at the coffee break",
-    "category": "harassment",
-    "violation": "yes",
-    "bad_actors": "P1",
-    "intentional": "yes",
-    "severity": "medium",
-    "resolve_stop_behaviour": True,
-    "resolve_do_not_publish_video": True,
-    "reporter_explanation": "The behaviour broke the code of conduct.",
-}
-
-
-def _incident_run(code: str) -> str:
-    def run_id() -> str | None:
-        with db.session_scope() as session:
-            return get_incident(session, code).flow_run_id
-
-    return str(wait_for(run_id))
-
-
-def _pending(code: str, kind: str) -> Decision:
-    def find() -> Decision | None:
-        with db.session_scope() as session:
-            incident = get_incident(session, code)
-            for d in decisions_svc.pending_decisions(session, incident):
-                if d.kind == kind and d.flow_run_id:
-                    return d
-        return None
-
-    found = wait_for(find)
-    assert isinstance(found, Decision)
-    return found
-
-
-def _status(code: str) -> str:
-    with db.session_scope() as session:
-        return get_incident(session, code).status
-
-
-def _completed(run_id: str) -> bool:
-    state = read_run(run_id).state
-    return state is not None and state.is_completed()
-
-
-def _approve_cli(decision_id: int, handle: str, codes: Codes) -> None:
-    with db.session_scope() as session:
-        result = decisions_svc.answer(
-            session,
-            decision_id=decision_id,
-            handle=handle,
-            verdict="approve",
-            channel="cli",
-            code=codes(handle),
-        )
-    assert result.counted, result.refusal
-    wake_decision(decision_id)
 
 
 def test_an_incident_runs_from_report_to_close(team: Seeded, host: object) -> None:
     codes = Codes(team.totp)
     with db.session_scope() as session:
         code = seed_report(session)
-    run_id = _incident_run(code)
-
+    run_id = incident_run(code)
     text = form_description(run_id)
     assert code in text and "review" in text
-    answer_form(
-        run_id, {"reviewer": "ana", "code": codes("ana"), **REVIEW, "happened_in_public": True}
-    )
+    assert "P1 (reported)" in text
 
-    review = _pending(code, "review_outcome")
-    assert _status(code) == IncidentStatus.awaiting_signoff
-    assert "1 of 2" in form_description(review.flow_run_id or "")
-    answer_form(review.flow_run_id or "", {"member": "ben", "verdict": "approve", "code": "000000"})
-    wait_for(lambda: "ben: bad_code" in form_description(review.flow_run_id or ""))
-    answer_form(
-        review.flow_run_id or "",
-        {"member": "ben", "verdict": "approve", "code": codes("ben"), "comment": "agreed"},
-    )
+    whole_lifecycle(code, codes)
 
-    wait_for(lambda: _status(code) == IncidentStatus.in_conversation)
-    with db.session_scope() as session:
-        conv = session.scalars(select(Conversation)).one()
-        first = session.get(Member, conv.member_a_id)
-        assert first is not None
-        first_handle = first.handle
-    answer_form(
-        run_id,
-        {
-            "member": first_handle,
-            "code": codes(first_handle),
-            "notes": "Explained the code of conduct; they agreed to stop.",
-            "held": True,
-        },
-    )
-
-    message = _pending(code, "reporter_message")
-    _approve_cli(message.id, "chloe", codes)
-
-    statement = _pending(code, "public_statement_decision")
-    for handle in ("ben", "chloe"):
-        _approve_cli(statement.id, handle, codes)
-    answer_form(
-        run_id,
-        {
-            "member": "dev",
-            "code": codes("dev"),
-            "text": "A participant was asked to change their behaviour.",
-        },
-    )
-    text_decision = _pending(code, "public_statement_text")
-    for handle in ("eve", "ana"):  # a statement's text needs a team majority: 3 of 5
-        _approve_cli(text_decision.id, handle, codes)
-
-    wait_for(lambda: _completed(run_id))
-    assert _status(code) == IncidentStatus.closed
+    assert status(code) == IncidentStatus.closed
     with db.session_scope() as session:
         purposes = sorted(m.purpose for m in session.scalars(select(Message)))
         assert purposes.count("inform_reporter") == 1
         assert purposes.count("enact.av") == 1
         enact = session.scalars(select(Message).where(Message.purpose == "enact.av")).one()
-        assert (
-            enact.body == f"CARE {code}: Do not publish the video of the conference talk. "
-            "For the av team."
+        assert enact.body == (
+            f"CARE {code}: Do not publish the video of the conference talk. For the av team."
         )
-        notes = [n.body for n in session.scalars(select(Note))]
-        assert notes == ["Explained the code of conduct; they agreed to stop."]
+        assert [n.body for n in session.scalars(select(Note))] == [NOTES]
         outcome = session.scalars(select(ReviewOutcome)).one()
         assert outcome.what_happened == REVIEW["what_happened"]
-        refused = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "decision.answer")
-        ).all()
-        assert any('"refusal":"bad_code"' in e.detail for e in refused)
+        ben = session.scalars(
+            select(Approval).where(Approval.claimed_handle == "ben", Approval.counted)
+        ).first()
+        assert ben is not None and ben.comment == "agreed" and ben.channel == "ui"
     statement_file = get_settings().published / "statements" / f"{code}.md"
-    assert "asked to change their behaviour" in statement_file.read_text()
+    assert statement_file.read_text().strip() == STATEMENT
+
+
+def test_a_wrong_code_is_refused_and_the_form_asks_again(team: Seeded, host: object) -> None:
+    codes = Codes(team.totp)
+    with db.session_scope() as session:
+        code = seed_report(session)
+    run_id = incident_run(code)
+    answer_form(run_id, {"reviewer": "ana", "code": codes.later("ana"), **REVIEW})
+    review = pending(code, "review_outcome")
+    assert "1 of 2" in form_description(review.flow_run_id or "")
+    answer_form(review.flow_run_id or "", {"member": "ben", "verdict": "approve", "code": "000000"})
+    wait_for(lambda: "ben: bad_code" in form_description(review.flow_run_id or ""))
+    with db.session_scope() as session:
+        refused = session.scalars(select(Approval).where(Approval.refusal == "bad_code")).one()
+        assert not refused.counted
+        assert session.get(Decision, review.id).status == "pending"  # type: ignore[union-attr]
 
 
 def test_more_information_loops_back_to_review(team: Seeded, host: object) -> None:
     codes = Codes(team.totp)
     with db.session_scope() as session:
         code = seed_report(session)
-    run_id = _incident_run(code)
+    run_id = incident_run(code)
     answer_form(
         run_id,
         {
             "reviewer": "ana",
-            "code": codes("ana"),
+            "code": codes.later("ana"),
             "needs_more_information": True,
             "information_to_gather": "Ask the witness at the booth",
         },
     )
-    wait_for(lambda: _status(code) == IncidentStatus.gathering_information)
+    wait_for(lambda: status(code) == IncidentStatus.gathering_information)
     answer_form(
         run_id,
-        {"member": "ben", "code": codes("ben"), "findings": "The witness confirmed the remarks."},
+        {
+            "member": "ben",
+            "code": codes.later("ben"),
+            "findings": "The witness confirmed the remarks.",
+        },
     )
     wait_for(lambda: "round 2" in form_description(run_id))
-    assert _status(code) == IncidentStatus.in_review
+    assert status(code) == IncidentStatus.in_review
     with db.session_scope() as session:
         first = session.scalars(select(ReviewOutcome)).one()
         assert first.findings == "The witness confirmed the remarks."
@@ -191,15 +117,15 @@ def test_an_objection_returns_the_outcome_to_review(team: Seeded, host: object) 
     codes = Codes(team.totp)
     with db.session_scope() as session:
         code = seed_report(session)
-    run_id = _incident_run(code)
-    answer_form(run_id, {"reviewer": "ana", "code": codes("ana"), **REVIEW})
-    review = _pending(code, "review_outcome")
+    run_id = incident_run(code)
+    answer_form(run_id, {"reviewer": "ana", "code": codes.later("ana"), **REVIEW})
+    review = pending(code, "review_outcome")
     answer_form(
         review.flow_run_id or "",
         {
             "member": "ben",
             "verdict": "object",
-            "code": codes("ben"),
+            "code": codes.later("ben"),
             "comment": "We have not heard P1 yet",
         },
     )
@@ -214,9 +140,70 @@ def test_a_refused_review_is_asked_again_with_the_reason(team: Seeded, host: obj
     codes = Codes(team.totp)
     with db.session_scope() as session:
         code = seed_report(session)
-    run_id = _incident_run(code)
-    answer_form(run_id, {"reviewer": "ana", "code": codes("ana"), **REVIEW, "violation": "no"})
+    run_id = incident_run(code)
+    answer_form(
+        run_id, {"reviewer": "ana", "code": codes.later("ana"), **REVIEW, "violation": "no"}
+    )
     wait_for(lambda: "Last answer not recorded" in form_description(run_id))
     assert "No action" in form_description(run_id)
     with db.session_scope() as session:
         assert session.scalars(select(ReviewOutcome)).first() is None
+
+
+def test_a_declared_conflict_takes_the_member_off_open_signoffs(team: Seeded, host: object) -> None:
+    codes = Codes(team.totp)
+    with db.session_scope() as session:
+        code = seed_report(session)
+    run_id = incident_run(code)
+    answer_form(run_id, {"reviewer": "ana", "code": codes.later("ana"), **REVIEW})
+    review = pending(code, "review_outcome")
+    assert "ben" in form_description(review.flow_run_id or "")
+    with db.session_scope() as session:  # as `care conflict declare` does
+        declare_conflict(session, get_incident(session, code), "ben")
+    wake_open_signoffs(code)
+    wait_for(lambda: "ben" not in _may_still_approve(review.flow_run_id or ""))
+    with db.session_scope() as session:
+        refused = decisions_svc.answer(
+            session,
+            decision_id=review.id,
+            handle="ben",
+            verdict="approve",
+            channel="cli",
+            code=codes("ben"),
+        )
+    assert not refused.counted and refused.refusal == "conflicted"
+
+
+def test_an_anonymous_reporter_is_not_told_and_the_skip_is_recorded(
+    team: Seeded, host: object
+) -> None:
+    codes = Codes(team.totp)
+    with db.session_scope() as session:
+        incident, _, _ = store_report(
+            session,
+            ReportIn(
+                channel="web",
+                channel_message_id="anon-1",
+                narrative="Someone shouted",
+                anonymous=True,
+                event_slug="dce26",
+            ),
+        )
+        add_party(session, incident, role="reported", actor="ana")
+        code = incident.code
+    quick = {"reviewer": "ana", "code": codes.later("ana"), **NO_VIOLATION}
+    run_id = incident_run(code)
+    answer_form(run_id, quick)
+    approve_cli(pending(code, "review_outcome").id, "ben", codes)
+    wait_for(lambda: completed(run_id))
+    with db.session_scope() as session:
+        assert session.scalars(select(Message)).all() == []
+        skipped = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "reporter.inform.skipped")
+        ).one()
+        assert '"reason":"anonymous"' in skipped.detail
+
+
+def _may_still_approve(run_id: str) -> str:
+    text = form_description(run_id)
+    return text.split("May still approve:**", 1)[1].split("\n", 1)[0]

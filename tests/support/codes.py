@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pyotp
 
@@ -19,8 +20,12 @@ class Codes:
     def __call__(self, handle: str) -> str:
         while True:
             now = int(time.time() // INTERVAL)
-            step = max(now - 1, self.used.get(handle, -1) + 1)
+            step = max(now, self.used.get(handle, -1) + 1)
             if step <= now + 1:
                 self.used[handle] = step
                 return pyotp.TOTP(self.secrets[handle]).generate_otp(step)
             time.sleep(0.5)
+
+    def later(self, handle: str) -> Callable[[], str]:
+        """A code made only when the form is submitted (a form may take a while to appear)."""
+        return lambda: self(handle)

@@ -70,7 +70,8 @@ def answer_form(run_id: str | UUID, values: dict[str, object], timeout: float = 
     from prefect.flow_runs import resume_flow_run
 
     wait_for(lambda: waiting_form(run_id), timeout=timeout)
-    resume_flow_run(UUID(str(run_id)), run_input=values)
+    ready = {key: value() if callable(value) else value for key, value in values.items()}
+    resume_flow_run(UUID(str(run_id)), run_input=ready)
 
 
 def delete_all_runs() -> None:

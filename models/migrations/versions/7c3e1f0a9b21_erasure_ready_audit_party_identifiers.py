@@ -1,7 +1,7 @@
 """erasure-ready audit chain, party organisation and talk title
 
 Revision ID: 7c3e1f0a9b21
-Revises: b7c1e0a4f5d2
+Revises: c0a5e7d1b2f4
 Create Date: 2026-11-25 07:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.crypto
 
 revision: str = "7c3e1f0a9b21"
-down_revision: str | None = "b7c1e0a4f5d2"
+down_revision: str | None = "c0a5e7d1b2f4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""review outcomes: the reporter explanation and the findings of more information
+"""review outcomes: reporter explanation and findings; messages: claimed_at
 
 Revision ID: b7c1e0a4f5d2
 Revises: 0540883db67b
@@ -33,8 +33,15 @@ def upgrade() -> None:
             "fk_review_outcomes_findings_by_id_members", "members", ["findings_by_id"], ["id"]
         )
 
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("claimed_at", models.db.UTCDateTime(timezone=True), nullable=True)
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_column("claimed_at")
     with op.batch_alter_table("review_outcomes", schema=None) as batch_op:
         batch_op.drop_constraint("fk_review_outcomes_findings_by_id_members", type_="foreignkey")
         batch_op.drop_column("findings_at")

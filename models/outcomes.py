@@ -1,4 +1,4 @@
-"""After the review: conversations, enacting resolutions, telling the reporter, statements.
+"""After the outcome: tell whoever enacts it, tell the reporter, make a public statement.
 
 Every function is safe to call again: each looks at the record first, and every message
 is queued under an idempotency key, so a re-run flow repeats nothing.
@@ -6,7 +6,6 @@ is queued under an idempotency key, so a re-run flow repeats nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -14,25 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import audit, decisions, outbox
-from models.db import utcnow
-from models.incidents import add_note, conflicted_handles
-from models.members import member_views
-from models.policy.conversations import choose_conversation_pair
 from models.policy.resolutions import RESOLUTION_EXECUTOR, RESOLUTION_LABELS, Resolution
 from models.policy.signoff import DecisionKind
 from models.review import ReviewRefused, approved_outcome
 from models.settings import get_settings
-from models.tables import (
-    AuditEntry,
-    Conversation,
-    Decision,
-    Incident,
-    Member,
-    Party,
-    Report,
-    ReviewOutcome,
-    UnilateralAction,
-)
+from models.tables import AuditEntry, Decision, Incident, Member, Report, ReviewOutcome
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -40,98 +25,6 @@ TEMPLATES = Environment(
     autoescape=False,  # plain-text messages  # noqa: S701
     keep_trailing_newline=True,
 )
-REVIEW_WITHIN = timedelta(hours=24)
-
-
-# -- conversations -----------------------------------------------------------------------
-def plan_conversations(session: Session, incident: Incident) -> list[int]:
-    """Assign two members to talk with each bad actor; return the open conversations."""
-    outcome = approved_outcome(session, incident)
-    if outcome is not None and outcome.violation == "yes":
-        for pseudonym in outcome.bad_actors or []:
-            _assign(session, incident, pseudonym)
-    query = select(Conversation.id).where(
-        Conversation.incident_id == incident.id, Conversation.status == "open"
-    )
-    return list(session.scalars(query.order_by(Conversation.id)))
-
-
-def _assign(session: Session, incident: Incident, pseudonym: str) -> None:
-    party = session.scalar(
-        select(Party).where(Party.incident_id == incident.id, Party.pseudonym == pseudonym)
-    )
-    if party is None or session.scalar(
-        select(Conversation.id).where(Conversation.party_id == party.id)
-    ):
-        return
-    busy: dict[str, int] = {}
-    for conv in session.scalars(select(Conversation).where(Conversation.status == "open")):
-        for member_id in (conv.member_a_id, conv.member_b_id):
-            handle = session.get(Member, member_id)
-            if handle is not None:
-                busy[handle.handle] = busy.get(handle.handle, 0) + 1
-    first, second = choose_conversation_pair(
-        members=member_views(session),
-        conflicted=conflicted_handles(session, incident.id),
-        busy=busy,
-    )
-    ids = {m.handle: m.id for m in session.scalars(select(Member))}
-    conv = Conversation(
-        incident_id=incident.id, party_id=party.id, member_a_id=ids[first], member_b_id=ids[second]
-    )
-    session.add(conv)
-    session.flush()
-    audit.record(
-        session,
-        actor="care",
-        action="conversation.assign",
-        incident_code=incident.code,
-        conversation=conv.id,
-        party=pseudonym,
-        members=[first, second],
-    )
-
-
-def conversation_members(session: Session, conversation_id: int) -> tuple[str, str, str]:
-    """The two members holding a conversation and the party's pseudonym."""
-    conv = session.get(Conversation, conversation_id)
-    assert conv is not None
-    a, b = session.get(Member, conv.member_a_id), session.get(Member, conv.member_b_id)
-    party = session.get(Party, conv.party_id) if conv.party_id else None
-    assert a is not None and b is not None
-    return a.handle, b.handle, party.pseudonym if party else "-"
-
-
-def record_conversation(
-    session: Session,
-    incident: Incident,
-    *,
-    conversation_id: int,
-    member: str,
-    code: str,
-    notes: str,
-    held: bool,
-) -> None:
-    """Add a conversation's notes to the record; mark it held when it took place."""
-    conv = session.get(Conversation, conversation_id)
-    if conv is None or conv.incident_id != incident.id:
-        raise ReviewRefused(f"no conversation {conversation_id} on {incident.code}")
-    row, refusal = decisions.check_member(
-        session, handle=member, code=code, incident=incident, channel="ui"
-    )
-    if refusal is not None or row is None or row.id not in (conv.member_a_id, conv.member_b_id):
-        raise ReviewRefused(f"{member} does not hold conversation {conversation_id}: {refusal}")
-    if notes.strip():
-        add_note(session, incident, author=row.handle, body=notes, conversation_id=conv.id)
-    if held:
-        conv.status, conv.done_at = "done", utcnow()
-        audit.record(
-            session,
-            actor=row.handle,
-            action="conversation.held",
-            incident_code=incident.code,
-            conversation=conv.id,
-        )
 
 
 # -- enacting resolutions ----------------------------------------------------------------
@@ -322,63 +215,3 @@ def publish_statement(session: Session, incident: Incident, decision_id: int) ->
             decision=decision_id,
         )
     return target
-
-
-# -- unilateral actions ------------------------------------------------------------------
-def record_unilateral_action(
-    session: Session,
-    incident: Incident,
-    *,
-    member: str,
-    code: str | None,
-    action: str,
-    channel: str = "cli",
-) -> UnilateralAction:
-    """A member acted alone because someone's safety needed it: record it, open its review."""
-    row, refusal = decisions.check_member(
-        session, handle=member, code=code, incident=incident, channel=channel
-    )
-    if refusal is not None or row is None:
-        raise ReviewRefused(f"{member} may not act on {incident.code}: {refusal}")
-    if not action.strip():
-        raise ReviewRefused("describe the action taken")
-    now = utcnow()
-    taken = UnilateralAction(
-        incident_id=incident.id,
-        member_id=row.id,
-        action=action,
-        taken_at=now,
-        review_due_at=now + REVIEW_WITHIN,
-    )
-    session.add(taken)
-    session.flush()
-    taken.review_decision_id = decisions.propose(
-        session,
-        kind=DecisionKind.unilateral_action_review,
-        summary=f"Review the immediate action {row.handle} took alone on {incident.code}",
-        proposer=None,
-        incident=incident,
-        payload={"unilateral_action": taken.id},
-        idempotency_key=f"unilateral-{taken.id}",
-    ).id
-    audit.record(
-        session,
-        actor=row.handle,
-        action="unilateral.record",
-        incident_code=incident.code,
-        unilateral_action=taken.id,
-        flagged="unilateral",
-    )
-    return taken
-
-
-def open_unilateral_reviews(session: Session, incident: Incident | None = None) -> list[int]:
-    """Decisions reviewing unilateral actions that are still pending."""
-    query = (
-        select(UnilateralAction.review_decision_id)
-        .join(Decision, Decision.id == UnilateralAction.review_decision_id)
-        .where(Decision.status == "pending")
-    )
-    if incident is not None:
-        query = query.where(UnilateralAction.incident_id == incident.id)
-    return [d for d in session.scalars(query) if d is not None]

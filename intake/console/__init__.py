@@ -1,0 +1,17 @@
+"""The CARE console: the incident record for members, under /console.
+
+Include it in the intake app with ``app.include_router(console.router)``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from intake.console import actions, pages, signin
+
+router = APIRouter(prefix="/console")
+router.include_router(signin.router)
+router.include_router(pages.router)
+router.include_router(actions.router)
+
+__all__ = ["router"]

@@ -1,0 +1,78 @@
+"""An immediate action taken alone is recorded as unilateral and reviewed by the team."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import db, decisions
+from models.incidents import get_incident
+from models.review import ReviewRefused
+from models.tables import AuditEntry, Decision, Message, UnilateralAction
+from models.unilateral import open_unilateral_reviews, record_unilateral_action
+from tasks.reminders import remind_unilateral_reviews_now
+from tests.support.codes import Codes
+from tests.support.seed import seed_report, seed_team
+
+
+def test_an_action_taken_alone_needs_the_teams_review_within_a_day(care_db: str) -> None:
+    with db.session_scope() as session:
+        team = seed_team(session)
+        code = seed_report(session, urgent=True)
+    codes = Codes(team.totp)
+    with db.session_scope() as session:
+        taken = record_unilateral_action(
+            session,
+            get_incident(session, code),
+            member="ana",
+            code=codes("ana"),
+            action="Asked security to escort P1 out of the venue",
+        )
+        assert taken.review_due_at - taken.taken_at == timedelta(hours=24)
+        review = session.get(Decision, taken.review_decision_id)
+        assert review is not None and review.kind == "unilateral_action_review"
+        assert open_unilateral_reviews(session, get_incident(session, code)) == [review.id]
+        flagged = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "unilateral.record")
+        ).one()
+        assert '"flagged":"unilateral"' in flagged.detail
+
+    first = remind_unilateral_reviews_now.fn()
+    again = remind_unilateral_reviews_now.fn()  # the same hour: no second reminder
+    assert len(first) == 1 and again == []
+    with db.session_scope() as session:
+        reminder = session.scalars(select(Message)).one()
+        assert code in reminder.body and "review" in reminder.body
+        assert "escort" not in reminder.body  # the action itself stays in the record
+        for handle in ("ben", "chloe"):  # two members review it
+            decisions.answer(
+                session,
+                decision_id=review.id,
+                handle=handle,
+                verdict="approve",
+                channel="cli",
+                code=codes(handle),
+            )
+    assert remind_unilateral_reviews_now.fn() == []
+    with db.session_scope() as session:
+        assert open_unilateral_reviews(session) == []
+        assert session.scalars(select(UnilateralAction)).one().action.startswith("Asked")
+
+
+def test_a_conflicted_member_cannot_record_an_action(care_db: str) -> None:
+    from models.incidents import declare_conflict
+
+    with db.session_scope() as session:
+        team = seed_team(session)
+        code = seed_report(session)
+        declare_conflict(session, get_incident(session, code), "ana")
+    with db.session_scope() as session, pytest.raises(ReviewRefused, match="conflicted"):
+        record_unilateral_action(
+            session,
+            get_incident(session, code),
+            member="ana",
+            code=Codes(team.totp)("ana"),
+            action="Took the badge",
+        )
