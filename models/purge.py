@@ -130,9 +130,19 @@ def _pseudonyms(session: Session) -> dict[str, str]:
 
 
 def purge_event(session: Session, event: Event, *, actor: str = "care") -> Counter[str]:
-    """Erase an edition's personal data and pseudonymise its incidents' audit entries."""
+    """Erase an edition's closed incidents' personal data; pseudonymise their audit entries.
+
+    A case the team is still working on is never erased: it is kept (and counted as
+    ``kept_open``) until it is closed, and the next purge takes it.
+    """
     counts: Counter[str] = Counter()
-    incidents = list(session.scalars(select(Incident).where(Incident.event_id == event.id)))
+    query = select(Incident).where(Incident.event_id == event.id, Incident.closed_at.is_not(None))
+    incidents = list(session.scalars(query))
+    counts["kept_open"] = len(
+        session.scalars(
+            select(Incident.id).where(Incident.event_id == event.id, Incident.closed_at.is_(None))
+        ).all()
+    )
     for incident in incidents:
         if incident.purged_at is None:
             counts += purge_incident(session, incident)

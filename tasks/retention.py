@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models import db, erasure
 from models.db import utcnow
 from models.events import get_event, list_events
-from models.policy.retention import is_due, purge_due_on, report_due_on
+from models.policy.retention import is_due, purge_due_on, report_starts_on_its_own
 from models.purge import compact, purge_event
 from models.settings import get_settings
 from models.tables import Decision, Incident
@@ -63,11 +63,15 @@ def find_due_work(today: date | None = None) -> DueWork:
             purge_on = purge_due_on(event.ends_on, retention)
             if is_due(purge_on, today):
                 unpurged = select(Incident.id).where(
-                    Incident.event_id == event.id, Incident.purged_at.is_(None)
+                    Incident.event_id == event.id,
+                    Incident.purged_at.is_(None),
+                    Incident.closed_at.is_not(None),
                 )
                 if session.scalar(unpurged.limit(1)) is not None:
                     work.purges.append(event.slug)
-            elif is_due(report_due_on(event.ends_on), today) and not _published(session, event.id):
+            elif report_starts_on_its_own(event.ends_on, today) and not _published(
+                session, event.id
+            ):
                 work.reports.append(event.slug)
         approved = select(Decision).where(Decision.kind == "erasure", Decision.status == "approved")
         work.erasures = [

@@ -96,12 +96,16 @@ def test_nothing_personal_remains_after_the_purge(care_db: str) -> None:
     assert compile_report("dce27").markdown == before  # the figures survive the purge
 
 
-def test_the_purge_leaves_other_editions_alone(care_db: str) -> None:
+def test_the_purge_leaves_other_editions_and_open_cases_alone(care_db: str) -> None:
     codes, _ = _seed()
     with db.session_scope() as session:
         add_edition(session, "dce28", 2028)
         kept = add_incident(session, "dce28", 2028, Spec("disruption"), 9)
-        purge_event(session, get_event(session, "dce27"))
+        still_open = add_incident(session, "dce27", 2027, Spec("disruption"), 10)
+        get_incident(session, still_open).closed_at = None  # the team still works on it
+        counts = purge_event(session, get_event(session, "dce27"))
+        assert counts["incidents"] == 3 and counts["kept_open"] == 1
+        assert get_incident(session, still_open).reports[0].reporter_name == "Reporter Number10"
         assert get_incident(session, kept).reports[0].narrative.startswith(PEOPLE["party_name"])
         assert get_incident(session, kept).purged_at is None
         purged = session.scalar(select(Incident).where(Incident.code == codes[1]))

@@ -114,3 +114,18 @@ def test_report_and_purge_fall_due_after_the_event(
 
     assert is_due(report_due_on(END), today) is report
     assert is_due(purge_due_on(END, retention), today) is purge
+
+
+@pytest.mark.parametrize(
+    ("today", "starts"),
+    [
+        (date(2026, 4, 24), False),
+        (date(2026, 4, 25), True),
+        (date(2026, 5, 24), True),
+        (date(2026, 5, 25), False),  # a month on: only by hand
+    ],
+)
+def test_the_report_starts_on_its_own_for_a_month(today: date, starts: bool) -> None:
+    from models.policy.retention import report_starts_on_its_own
+
+    assert report_starts_on_its_own(END, today) is starts
