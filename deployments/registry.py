@@ -47,7 +47,11 @@ FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec("flows.transparency:compile_transparency_report"),
     FlowSpec("flows.retention:purge_personal_data"),
     FlowSpec("flows.retention:erase_person"),
-    FlowSpec("flows.retention:after_conference_sweep", interval=timedelta(minutes=15)),
+    FlowSpec(
+        "flows.retention:after_conference_sweep",
+        interval=timedelta(minutes=15),
+        scheduled_if=lambda settings: settings.after_conference_sweep,
+    ),
 )
 
 
