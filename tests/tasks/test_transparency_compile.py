@@ -135,3 +135,26 @@ def test_markup_in_a_summary_is_escaped(edition: list[str]) -> None:
     compiled = compile_report("dce27")
     page = write_report(compiled.markdown, compiled.facts, get_settings())[1].read_text()
     assert "<script>" not in page
+
+
+def test_only_the_signed_off_draft_is_published(edition: list[str]) -> None:
+    from models.decisions import get_decision
+    from tasks.transparency import NotApproved, propose_report, publish_report
+
+    digest = compile_report("dce27").check.digest
+    decision_id = propose_report.fn("dce27", digest)
+    with pytest.raises(NotApproved, match="pending"):
+        publish_report.fn("dce27", decision_id)  # not signed off yet
+    with db.session_scope() as session:
+        get_decision(session, decision_id).status = "approved"
+        set_summary(session, get_incident(session, edition[2]), "Changed after.", actor="ana")
+    with pytest.raises(NotApproved, match="changed since"):
+        publish_report.fn("dce27", decision_id)  # the records moved on: propose again
+    assert not get_settings().published.exists()
+    with db.session_scope() as session:
+        set_summary(session, get_incident(session, edition[2]), None, actor="ana")
+    paths = publish_report.fn("dce27", decision_id)
+    assert [p.rsplit("/", 1)[1] for p in paths] == [
+        "dce27-transparency-report.md",
+        "dce27-transparency-report.html",
+    ]
