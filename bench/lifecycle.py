@@ -61,7 +61,7 @@ def run(tmp: Path, server_pid: int) -> None:
     from prefect.client.orchestration import get_client
     from prefect.flow_runs import resume_flow_run
 
-    from models import db
+    from models import db, members
     from tests.support.care_db import fresh_sqlite, use_care
     from tests.support.codes import Codes
     from tests.support.host import answer_form, wait_for, waiting_form
@@ -69,9 +69,8 @@ def run(tmp: Path, server_pid: int) -> None:
     from tests.support.seed import seed_report, seed_team
 
     use_care(tmp, fresh_sqlite(tmp))
-    handles = tuple(f"m{i:02d}" for i in range(2 * RESUMES + 2))
     with db.session_scope() as session:
-        team = seed_team(session, team=("ana", "ben", "chloe", "dev", "eve", *handles))
+        team = seed_team(session)
     codes = Codes(team.totp)
     host = subprocess.Popen(
         [sys.executable, "-m", "care_cli.main", "host"],
@@ -89,7 +88,11 @@ def run(tmp: Path, server_pid: int) -> None:
         whole_lifecycle(code, codes)
         lifecycle_wall = time.monotonic() - start
 
+        handles = [f"m{i:02d}" for i in range(2 * RESUMES)]  # a fresh code for each answer
         with db.session_scope() as session:
+            for handle in handles:
+                members.add_member(session, handle_=handle, display_name=handle)
+                codes.secrets[handle], _ = members.enroll(session, handle)
             codes_ = [seed_report(session, message_id=f"w{i}") for i in range(WAITING)]
         runs = {c: incident_run(c) for c in codes_}
         wait_for(lambda: all(waiting_form(r) for r in runs.values()), timeout=600, every=1.0)

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from care_cli import ack, errors, intake, keys, lifecycle, records
+from care_cli import ack, aftercare, errors, intake, keys, lifecycle, records
 from models import audit, db, migrate
 from models import members as members_svc
 from models.events import add_event, get_event, list_events
@@ -29,6 +29,7 @@ app.add_typer(keys.app, name="key")
 records.register(app)
 lifecycle.register(app)
 intake.register(app)
+aftercare.register(app)
 app.command("ack")(ack.ack)
 console = Console()
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from models import audit, db
 from models import decisions as decisions_svc
@@ -79,37 +80,30 @@ def _wake(call: Callable[[], object]) -> None:
 
 
 def approve(
-    code: str,
+    code: str | None = typer.Argument(None, help="case code (not needed with --decision)"),
     member: str = typer.Option(..., help="your handle"),
     totp: str = typer.Option(..., "--code", help="the current code from your authenticator"),
     decision: int | None = typer.Option(None, help="decision id, if several are pending"),
     object_: bool = typer.Option(False, "--object", help="object instead of approving"),
     comment: str | None = typer.Option(None),
 ) -> None:
-    """Approve (or object to) a pending decision of an incident."""
+    """Approve (or object to) a pending decision of an incident, or any decision by id."""
+    from models.erasure import execute as execute_erasure
+
     with db.session_scope() as session:
-        incident = get_incident(session, code)
-        pending = decisions_svc.pending_decisions(session, incident)
-        if decision is not None:
-            pending = [d for d in pending if d.id == decision]
-        if not pending:
-            raise InvalidInput(
-                f"{incident.code} has no pending decision" + (f" {decision}" if decision else "")
-            )
-        if len(pending) > 1:
-            ids = ", ".join(str(d.id) for d in pending)
-            raise InvalidInput(
-                f"{incident.code} has several pending decisions ({ids}): choose one with --decision"
-            )
+        decision_id = _pending_decision(session, code, decision)
         result = decisions_svc.answer(
             session,
-            decision_id=pending[0].id,
+            decision_id=decision_id,
             handle=member,
             verdict="object" if object_ else "approve",
             channel="cli",
             code=totp,
             comment=comment,
         )
+        erased = None
+        if result.counted and result.state.kind == "erasure":
+            erased = execute_erasure(session, decision_id, actor=member)
     if not result.counted:
         raise InvalidInput(f"not counted: {result.refusal}")
     from tasks.orchestrate import wake_decision
@@ -117,6 +111,29 @@ def approve(
     _wake(lambda: wake_decision(result.state.id))
     st = result.state
     console.print(
-        f"{st.incident_code} decision {st.id} ({st.kind}): {st.status}, "
+        f"{st.incident_code or 'decision'} {st.id} ({st.kind}): {st.status}, "
         f"{len(st.approvers)}/{st.required} approvals"
     )
+    if erased is not None:
+        console.print(f"erasure carried out: {dict(erased)}")
+
+
+def _pending_decision(session: Session, code: str | None, decision: int | None) -> int:
+    if code is None:
+        if decision is None:
+            raise InvalidInput("give a case code or --decision")
+        return decisions_svc.get_decision(session, decision).id
+    incident = get_incident(session, code)
+    pending = decisions_svc.pending_decisions(session, incident)
+    if decision is not None:
+        pending = [d for d in pending if d.id == decision]
+    if not pending:
+        raise InvalidInput(
+            f"{incident.code} has no pending decision" + (f" {decision}" if decision else "")
+        )
+    if len(pending) > 1:
+        ids = ", ".join(str(d.id) for d in pending)
+        raise InvalidInput(
+            f"{incident.code} has several pending decisions ({ids}): choose one with --decision"
+        )
+    return pending[0].id

@@ -26,6 +26,7 @@ from prefect.client.schemas.filters import (
     DeploymentFilter,
     DeploymentFilterId,
     FlowRunFilter,
+    FlowRunFilterNextScheduledStartTime,
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
@@ -269,8 +270,17 @@ class Host:
 
     def dispatch_due(self, client: SyncPrefectClient) -> int:
         """Claim the due Scheduled runs of CARE's deployments and run each in a thread."""
-        runs = client.get_scheduled_flow_runs_for_deployments(
-            list(self._flows), scheduled_before=prefect_now("UTC"), limit=100
+        # a pure read: the workers' endpoint (get_scheduled_flow_runs_for_deployments)
+        # also writes "last polled" on every call, which locks Prefect's SQLite
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+                next_scheduled_start_time=FlowRunFilterNextScheduledStartTime(
+                    before_=prefect_now("UTC")
+                ),
+            ),
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=list(self._flows))),
+            limit=PAGE,
         )
         claimed = 0
         for run in runs:

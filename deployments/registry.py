@@ -45,6 +45,14 @@ FLOWS: tuple[FlowSpec, ...] = (
         interval=timedelta(seconds=30),
         scheduled_if=lambda settings: settings.imap_host is not None,
     ),
+    FlowSpec("flows.transparency:compile_transparency_report"),
+    FlowSpec("flows.retention:purge_personal_data"),
+    FlowSpec("flows.retention:erase_person"),
+    FlowSpec(
+        "flows.retention:after_conference_sweep",
+        interval=timedelta(minutes=15),
+        scheduled_if=lambda settings: settings.after_conference_sweep,
+    ),
 )
 
 

@@ -28,7 +28,7 @@ from models.policy.status import IncidentStatus as S
 from models.review import ReviewIn
 from models.settings import get_settings
 from tasks import lifecycle as t
-from tasks.signoff import read_signoff
+from tasks.signoff import read_signoff, set_signoff_run
 
 
 @flow(
@@ -92,8 +92,6 @@ def start_unilateral_reviews(code: str) -> None:
     for decision_id in t.open_unilateral_reviews(code):
         view = read_signoff(decision_id)
         if view.flow_run_id is None:
-            from tasks.signoff import set_signoff_run
-
             set_signoff_run(decision_id, start_signoff_run(view, notify_run_id=current_run_id()))
 
 

@@ -81,7 +81,9 @@ def _store(decision_id: int) -> Any:
     return store
 
 
-@flow(name=FLOW_NAME, flow_run_name="signoff-d{decision_id}", retries=2, retry_delay_seconds=2)
+# No flow_run_name: the engine would rename the run and drop the incident code that
+# start_signoff_run puts in its name (signoff-<CODE>-d<id>).
+@flow(name=FLOW_NAME, retries=2, retry_delay_seconds=2)
 def collect_signoff(decision_id: int, notify_run_id: str | None = None) -> str:
     """Collect answers until the decision is approved or objected to; wake the asker."""
     announce_decision(decision_id)

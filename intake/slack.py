@@ -22,6 +22,7 @@ from sqlalchemy import select
 from intake import slack_actions, slack_events
 from intake.pipeline import follow_up, receive
 from intake.slack_modal import CALLBACK, report_modal, thanks_view
+from intake.slack_openapi import NOT_CONFIGURED, documented
 from intake.slack_report import field_errors, parse_submission
 from models import db
 from models.settings import get_settings
@@ -70,7 +71,7 @@ async def _verified(request: Request) -> bytes:
     """The raw body, if Slack signed it in the last five minutes; else 401."""
     secret = get_settings().slack_signing_secret
     if secret is None or not secret.get_secret_value().strip():
-        raise HTTPException(503, "Slack is not configured (set CARE_SLACK_SIGNING_SECRET)")
+        raise HTTPException(503, NOT_CONFIGURED)
     body = await request.body()
     if len(body) > MAX_BODY:
         raise HTTPException(413, "request body too large")
@@ -92,7 +93,7 @@ def _form(body: bytes) -> dict[str, str]:
         raise HTTPException(400, "the body is not a form") from None
 
 
-@router.post("/commands")
+@router.post("/commands", **documented("commands", "the form is opening"))
 async def command(request: Request, background: BackgroundTasks) -> Response:
     """``/coc-report``: open the report form."""
     form = _form(await _verified(request))
@@ -102,7 +103,10 @@ async def command(request: Request, background: BackgroundTasks) -> Response:
     return Response(status_code=200)
 
 
-@router.post("/interactivity")
+@router.post(
+    "/interactivity",
+    **documented("interactivity", "handled; a submitted form gets its next view as JSON"),
+)
 async def interactivity(request: Request, background: BackgroundTasks) -> Any:
     """Shortcuts, the form's submission and the notices' buttons."""
     form = _form(await _verified(request))
@@ -191,7 +195,7 @@ async def _submission(payload: _Interaction, background: BackgroundTasks) -> Any
     return {"response_action": "update", "view": view_}
 
 
-@router.post("/events")
+@router.post("/events", **documented("events", "handled; URL verification gets its challenge"))
 async def events(request: Request, background: BackgroundTasks) -> Any:
     """The Events API: URL verification, and a pointer to the form for direct messages."""
     try:

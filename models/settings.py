@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # how long a flow waits between checks of a paused step (seconds)
     pause_poll_interval_s: float = 0.5
     retention_days: int = 180
+    # start transparency reports, purges and approved erasures on their own (every 15 min)
+    after_conference_sweep: bool = True
+    # the transparency report shows counts below this as "fewer than k"
+    report_min_count: int = Field(default=3, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholder_keys(self) -> Settings:

@@ -171,6 +171,9 @@ class Party(Base):
     name: Mapped[str | None] = mapped_column(EncryptedText())
     contact: Mapped[str | None] = mapped_column(EncryptedText())
     description: Mapped[str | None] = mapped_column(EncryptedText())
+    # what can identify a party besides the name: the leak guard looks for these too
+    organisation: Mapped[str | None] = mapped_column(EncryptedText())
+    talk_title: Mapped[str | None] = mapped_column(EncryptedText())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -369,6 +372,11 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text)  # canonical JSON, never personal data
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the chain hashes salted digests of actor and detail; erasure replaces the clear values
+    # by pseudonyms and drops the salt (models.audit.pseudonymise)
+    salt: Mapped[str | None] = mapped_column(String(32))
+    actor_digest: Mapped[str | None] = mapped_column(String(64))
+    detail_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class ConsoleSession(Base):

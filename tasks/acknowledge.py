@@ -18,6 +18,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from sqlalchemy import update
+
 from models import audit, db, outbox
 from models.db import utcnow
 from models.tables import Report
@@ -103,13 +105,18 @@ def _queue(report_id: int) -> int | None:
 
 
 def _mark_acknowledged(report_id: int, message_id: int) -> None:
+    """Record the acknowledgement once, even when two follow-ups reach here together."""
+    now = utcnow()
     with db.session_scope() as session:
+        first = session.execute(  # type: ignore[attr-defined]
+            update(Report)
+            .where(Report.id == report_id, Report.acknowledged_at.is_(None))
+            .values(acknowledged_at=now)
+        ).rowcount
+        if not first:
+            return
         report = session.get(Report, report_id)
         assert report is not None
-        if report.acknowledged_at is not None:
-            return
-        now = utcnow()
-        report.acknowledged_at = now
         if report.incident.acknowledged_at is None:
             report.incident.acknowledged_at = now
         audit.record(

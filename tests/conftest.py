@@ -12,6 +12,8 @@ from tests.support.care_db import drop_postgres, fresh_postgres, fresh_sqlite, u
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# seeded editions lie in the past: the scheduled sweep would purge them mid-test
+os.environ.setdefault("CARE_AFTER_CONFERENCE_SWEEP", "false")
 PG_URL = os.environ.get("CARE_TEST_PG_URL")
 
 

@@ -35,3 +35,16 @@ CATEGORY_LABELS: dict[Category, str] = {
     Category.safety: "Physical safety",
     Category.other: "Other",
 }
+
+
+def category_label(key: str | None) -> str:
+    """The public label of a category key; unknown or missing keys count as Other."""
+    try:
+        return CATEGORY_LABELS[Category(key or "other")]
+    except ValueError:
+        return CATEGORY_LABELS[Category.other]
+
+
+def category_key(key: str | None) -> str:
+    """The catalogue key of a stored category, or "other" when it is not in the catalogue."""
+    return key if key is not None and key in Category.__members__ else Category.other.value

@@ -18,10 +18,10 @@ from models import decisions as svc
 from models.incidents import declare_conflict, get_incident
 from models.members import deactivate
 from models.policy.signoff import DecisionKind
-from models.tables import Approval, Incident, Report
+from models.tables import Approval, Incident, Message, Report
 from tasks import notices
 from tests.support import slack_requests as sr
-from tests.support.fake_slack import FakeSlack, running_fake_slack, slack_configured
+from tests.support.fake_slack import TEAM_CHANNEL, FakeSlack, running_fake_slack, slack_configured
 from tests.support.seed import SECRETS, seed_report, seed_team
 
 
@@ -70,6 +70,19 @@ def slack_http(sqlite_care: str) -> Iterator[Slack]:
 def _count(model: type) -> int:
     with db.session_scope() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _posted_to(channel: str, slack: Slack) -> list[dict[str, Any]]:
+    return [c.args for c in slack.fake.of("chat.postMessage") if c.args["channel"] == channel]
+
+
+def _sent_by_purpose() -> dict[str, list[str]]:
+    """Each outgoing message's status, by purpose ("acknowledgement", "team_notice", ...)."""
+    with db.session_scope() as session:
+        found: dict[str, list[str]] = {}
+        for message in session.scalars(select(Message).order_by(Message.id)):
+            found.setdefault(message.purpose, []).append(message.status)
+        return found
 
 
 def _decision() -> tuple[str, int]:
@@ -127,8 +140,12 @@ def test_a_submission_delivered_twice_is_one_report(slack: Slack) -> None:
             "slack",
         )
         assert report.consent_to_contact and report.narrative == SECRETS["narrative"]
-    [notice] = slack.fake.of("chat.postMessage")  # the team hears of it once, without details
-    assert notice.args["channel"] == "CTEAM0001"
+    # the reporter is thanked once and the team hears of it once, without details
+    [ack] = _posted_to("UREPORTER", slack)
+    [notice] = _posted_to(TEAM_CHANNEL, slack)
+    assert "DCE26-1" in ack["text"] and "DCE26-1" in notice["text"]
+    assert len(slack.fake.of("chat.postMessage")) == 2
+    assert _sent_by_purpose() == {"acknowledgement": ["sent"], "team_notice": ["sent"]}
     assert SECRETS["narrative"] not in slack.fake.everything_sent()
 
 
@@ -136,8 +153,10 @@ def test_someone_in_danger_makes_the_report_urgent(slack: Slack) -> None:
     slack.interact(sr.submission(user="UREPORTER", danger=True))
     with db.session_scope() as session:
         assert session.scalars(select(Incident)).one().urgent
-    notice = slack.fake.of("chat.postMessage")[0].args
+    [notice] = _posted_to(TEAM_CHANNEL, slack)
     assert "URGENT" in notice["text"]
+    buttons = [e["action_id"] for b in notice["blocks"] for e in b.get("elements", [])]
+    assert notices.ACK in buttons  # the team can take it from the notice
 
 
 def test_a_member_passing_a_report_on_is_recorded_as_relaying_it(slack: Slack) -> None:

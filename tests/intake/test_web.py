@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from intake.app import create_app
@@ -32,6 +33,10 @@ def client(care_db: str) -> Iterator[TestClient]:
 def _count(table: type) -> int:
     with db.session_scope() as session:
         return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def _messages(session: Session, purpose: str) -> list[Message]:
+    return list(session.scalars(select(Message).where(Message.purpose == purpose)))
 
 
 def test_form_is_labelled_and_asks_about_danger(client: TestClient) -> None:
@@ -77,8 +82,12 @@ def test_form_report_is_stored_once_and_shows_its_code(client: TestClient) -> No
             True,
         )
         assert session.scalars(select(Incident)).one().urgent
-        ack = session.scalars(select(Message)).one()
+        [ack] = _messages(session, "acknowledgement")  # one, though the form came twice
         assert (ack.idempotency_key, ack.channel, ack.status) == ("ack-report-1", "email", "outbox")
+        assert ack.recipient == "reporter@example.net"
+        [notice] = _messages(session, "team_notice")
+        assert notice.channel == "slack" and "URGENT" in notice.body
+        assert NARRATIVE not in notice.body
 
 
 def test_anonymous_report_keeps_no_contact_and_gets_its_code_on_the_page(
@@ -92,7 +101,9 @@ def test_anonymous_report_keeps_no_contact_and_gets_its_code_on_the_page(
     with db.session_scope() as session:
         report = session.scalars(select(Report)).one()
         assert (report.reporter_contact, report.anonymous) == (None, True)
-    assert _count(Message) == 0
+        assert _messages(session, "acknowledgement") == []  # nobody to write to
+        [notice] = _messages(session, "team_notice")  # the team still hears of it
+        assert "me@example.net" not in notice.body
 
 
 def test_forged_token_is_refused_and_the_text_comes_back(client: TestClient) -> None:

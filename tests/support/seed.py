@@ -52,7 +52,7 @@ def seed_team(session: Session, *, team: tuple[str, ...] = TEAM) -> Seeded:
             session,
             handle_=handle,
             display_name=SECRETS["member_name"] if i == 0 else f"Member {handle.title()}",
-            phone=SECRETS["member_phone"] if i == 0 else f"+35385123450{i}",
+            phone=SECRETS["member_phone"] if i == 0 else f"+3538512340{i:02d}",
             email=SECRETS["member_email"] if i == 0 else f"{handle}@example.org",
             slack_user_id=f"U{handle.upper()}",
         )

@@ -1,7 +1,7 @@
 """urgent acknowledged at: when a member acknowledged the urgent page
 
 Revision ID: b7c1e2a9d4f0
-Revises: c0a5e7d1b2f4
+Revises: 7c3e1f0a9b21
 Create Date: 2026-11-25 07:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.db
 
 revision: str = "b7c1e2a9d4f0"
-down_revision: str | None = "c0a5e7d1b2f4"
+down_revision: str | None = "7c3e1f0a9b21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
