@@ -18,7 +18,9 @@ from models.incidents import get_incident
 from models.tables import AuditEntry, Member, Page
 from tests.support.seed import SECRETS, TEAM, seed_report, seed_team
 
-PHONES = {h: SECRETS["member_phone"] if i == 0 else f"+3538512340{i:02d}" for i, h in enumerate(TEAM)}
+PHONES = {  # as tests.support.seed numbers them
+    h: SECRETS["member_phone"] if i == 0 else f"+3538512340{i:02d}" for i, h in enumerate(TEAM)
+}
 HANDLES = {phone: handle for handle, phone in PHONES.items()}
 
 
