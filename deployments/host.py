@@ -58,10 +58,13 @@ class Starter:
     run_prefix: str
 
 
+# Urgent first: an escalation's run is created (and dispatched) before any lifecycle run,
+# so the first SMS never queues behind the writes of the incident's other flows.
 STARTERS = (
-    Starter("handle-incident", Incident.flow_run_id, False, "incident"),
     Starter("escalate-incident", Incident.escalation_flow_run_id, True, "escalate"),
+    Starter("handle-incident", Incident.flow_run_id, False, "incident"),
 )
+URGENT_FLOWS = frozenset({"escalate-incident"})
 
 
 PAGE = 200  # the most runs the Prefect API returns at once
@@ -283,7 +286,8 @@ class Host:
             limit=PAGE,
         )
         claimed = 0
-        for run in runs:
+        urgent = {d for name, d in self._deployments.items() if name in URGENT_FLOWS}
+        for run in sorted(runs, key=lambda r: r.deployment_id not in urgent):
             with self._lock:
                 if run.id in self._inflight:
                     continue
