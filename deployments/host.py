@@ -65,6 +65,7 @@ STARTERS = (
     Starter("handle-incident", Incident.flow_run_id, False, "incident"),
 )
 URGENT_FLOWS = frozenset({"escalate-incident"})
+ROUTINE_AT_ONCE = 4
 
 
 PAGE = 200  # the most runs the Prefect API returns at once
@@ -104,6 +105,9 @@ class Host:
         self._stop = threading.Event()
         self._poke = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="care-run")
+        # at most this many non-urgent runs at once: on SQLite, Prefect serialises writes,
+        # and a burst of lifecycle runs must not delay an escalation's first SMS
+        self._routine = threading.BoundedSemaphore(ROUTINE_AT_ONCE)
         self._threads: list[threading.Thread] = []
 
     # -- life cycle ---------------------------------------------------------------------
@@ -291,16 +295,19 @@ class Host:
             with self._lock:
                 if run.id in self._inflight:
                     continue
+                routine = run.deployment_id not in urgent
+                if routine and not self._routine.acquire(blocking=False):
+                    continue  # the next poll claims it
                 self._inflight.add(run.id)
             result = client.set_flow_run_state(run.id, Pending())  # type: ignore[var-annotated]
             if result.status != SetStateStatus.ACCEPT or run.deployment_id not in self._flows:
-                self._done(run.id)
+                self._done(run.id, routine)
                 continue
-            self._pool.submit(self._execute, run.id, self._flows[run.deployment_id])
+            self._pool.submit(self._execute, run.id, self._flows[run.deployment_id], routine)
             claimed += 1
         return claimed
 
-    def _execute(self, run_id: UUID, flow: Flow[..., Any]) -> None:
+    def _execute(self, run_id: UUID, flow: Flow[..., Any], routine: bool) -> None:
         from prefect.flow_engine import run_flow
 
         try:
@@ -315,11 +322,13 @@ class Host:
         except Exception as exc:  # the engine has recorded the failure on the run
             log.error("run %s failed: %s", run_id, type(exc).__name__)
         finally:
-            self._done(run_id)
+            self._done(run_id, routine)
 
-    def _done(self, run_id: UUID) -> None:
+    def _done(self, run_id: UUID, routine: bool) -> None:
         with self._lock:
             self._inflight.discard(run_id)
+            if routine:
+                self._routine.release()
 
     @property
     def deployments(self) -> dict[str, UUID]:
