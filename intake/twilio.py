@@ -29,7 +29,14 @@ from models.validation import InvalidInput
 from tasks.paging import fall_back
 
 log = logging.getLogger("care.intake.twilio")
-router = APIRouter(prefix="/twilio", tags=["twilio"])
+router = APIRouter(
+    prefix="/twilio",
+    tags=["twilio"],
+    responses={
+        400: {"description": "Not a Twilio webhook form"},
+        403: {"description": "Not signed by Twilio (or no Twilio auth token configured)"},
+    },
+)
 
 
 async def verified_form(request: Request) -> dict[str, str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import db
@@ -91,7 +92,7 @@ def test_sign_in_read_the_record_and_add_a_note(live: Live) -> None:
     live.shot(page, "record-phone")
     page.get_by_label("Add a note to the record").fill("Checked the badge scan log.")
     page.get_by_role("button", name="Add note").click()
-    assert page.get_by_text("Your note is in the record.").is_visible()
+    expect(page.get_by_text("Your note is in the record.")).to_be_visible()
     with db.session_scope() as session:
         assert "Checked the badge scan log." in [n.body for n in session.scalars(select(Note))]
     page.get_by_role("link", name="Waiting for me").click()
