@@ -81,7 +81,7 @@ def test_a_killed_host_loses_nothing_and_repeats_nothing(team: Seeded, tmp_path:
         approve_cli(message_decision.id, "dev", codes)
         quick_lifecycle(waiting_review, codes, reviewer="eve", second="dev")
         approve_cli(pending(waiting_signoff, "reporter_message").id, "eve", codes)
-        wait_for(lambda: all(completed(runs[code]) for code in runs))
+        wait_for(lambda: all(completed(runs[code]) for code in runs), timeout=240)
 
     with db.session_scope() as session:
         informed = session.execute(

@@ -87,8 +87,8 @@ def test_sign_in_read_the_record_and_add_a_note(live: Live) -> None:
     live.shot(page, "sign-in-phone")
     live.sign_in(page, "ben")
     assert page.url.endswith(f"/console/incidents/{live.code}")
-    assert page.get_by_text(SECRETS["narrative"]).is_visible()
-    assert page.get_by_role("button", name="Approve").is_visible()
+    expect(page.get_by_text(SECRETS["narrative"])).to_be_visible()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
     live.shot(page, "record-phone")
     page.get_by_label("Add a note to the record").fill("Checked the badge scan log.")
     page.get_by_role("button", name="Add note").click()
@@ -109,7 +109,7 @@ def test_approve_a_decision_with_a_code(live: Live) -> None:
     form = page.locator(f"#decision-{live.decision_id}")
     form.get_by_label("Your 6-digit code").fill(next_code(live.totp["chloe"]))
     form.get_by_role("button", name="Approve").click()
-    assert page.get_by_text("Your approval is counted.").is_visible()
+    expect(page.get_by_text("Your approval is counted.")).to_be_visible()
     assert "Approved by: ana, chloe" in page.locator(f"#decision-{live.decision_id}").inner_text()
     live.shot(page, "record-desktop")
     with db.session_scope() as session:
@@ -127,7 +127,7 @@ def test_wrong_codes_are_refused(live: Live) -> None:
     form = page.locator(f"#decision-{live.decision_id}")
     form.get_by_label("Your 6-digit code").fill("999999")
     form.get_by_role("button", name="Approve").click()
-    assert page.get_by_text("The code was not right").first.is_visible()
+    expect(page.get_by_text("The code was not right").first).to_be_visible()
     with db.session_scope() as session:
         assert decision_svc.get_decision(session, live.decision_id).status == "pending"
     page.context.close()
@@ -136,7 +136,7 @@ def test_wrong_codes_are_refused(live: Live) -> None:
 def test_a_conflicted_member_is_refused(live: Live) -> None:
     page = live.page(**PHONE)
     live.sign_in(page, "dev")
-    assert page.get_by_text("You have declared a conflict of interest").is_visible()
+    expect(page.get_by_text("You have declared a conflict of interest")).to_be_visible()
     assert SECRETS["narrative"] not in page.content()
     live.shot(page, "conflicted-phone")
     response = page.goto(f"{live.url}/console/incidents/{live.code}/export.md")

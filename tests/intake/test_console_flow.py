@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from models import db
 from models import decisions as decisions_svc
@@ -77,7 +78,7 @@ def _approve_in_the_browser(url: str, code: str, decision_id: int, codes: Codes)
         form = page.locator(f"#decision-{decision_id}")
         form.get_by_label("Your 6-digit code").fill(codes("ben"))
         form.get_by_role("button", name="Approve").click()
-        assert page.get_by_text("Your approval is counted.").is_visible()
+        expect(page.get_by_text("Your approval is counted.")).to_be_visible()
         context.close()
 
 
