@@ -2,7 +2,9 @@
 
 - Starter: every incident without a lifecycle run gets a `handle-incident` run; every
   urgent one without an escalation gets an `escalate-incident` run (when that flow is
-  deployed). Intake only stores reports, so it works even while Prefect is down.
+  deployed). Intake only stores reports, so it works even while Prefect is down. An
+  urgent incident's first round of pages is sent before its run is created: the first
+  SMS waits on nothing but the record and Twilio, never on Prefect.
 - Dispatcher (embedded default): runs the Scheduled runs of CARE's deployments in a thread
   of this process. A suspended run holds no thread, so a hundred incidents waiting on
   sign-off cost nothing; a resumed one starts in milliseconds, with no new process.
@@ -43,6 +45,7 @@ from deployments.registry import DEPLOYMENT, care_flows
 from models import db
 from models.settings import get_settings
 from models.tables import Decision, Incident
+from tasks.escalation import page_first_round
 from tasks.orchestrate import wake
 
 log = logging.getLogger("care.host")
@@ -101,10 +104,12 @@ class Host:
         self._flows: dict[UUID, Flow[..., Any]] = {}
         self._deployments: dict[str, UUID] = {}
         self._inflight: set[UUID] = set()
+        self._escalating: set[int] = set()  # incidents whose first page is on its way
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._poke = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="care-run")
+        self._urgent = ThreadPoolExecutor(max_workers=8, thread_name_prefix="care-page")
         # at most this many non-urgent runs at once: on SQLite, Prefect serialises writes,
         # and a burst of lifecycle runs must not delay an escalation's first SMS
         self._routine = threading.BoundedSemaphore(ROUTINE_AT_ONCE)
@@ -130,6 +135,7 @@ class Host:
         for thread in self._threads:
             thread.join(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._urgent.shutdown(wait=False, cancel_futures=True)
 
     def poke(self) -> None:
         """Look for new incidents and due runs now instead of at the next poll."""
@@ -240,11 +246,40 @@ class Host:
                     )
                 )
             for incident_id, code in codes:
-                self._create_run(starter, deployment_id, incident_id, code)
-                started += 1
+                if starter.only_urgent:
+                    started += self._escalate_soon(starter, deployment_id, incident_id, code)
+                else:
+                    self._create_run(starter, deployment_id, incident_id, code)
+                    started += 1
         if started:
             self._poke.set()
         return started
+
+    def _escalate_soon(
+        self, starter: Starter, deployment_id: UUID, incident_id: int, code: str
+    ) -> int:
+        """Page the first round, then create the escalation run, in a thread of their own
+        (a slow Twilio holds up no other incident); 0 if that is already under way."""
+        with self._lock:
+            if incident_id in self._escalating:
+                return 0
+            self._escalating.add(incident_id)
+        self._urgent.submit(self._escalate, starter, deployment_id, incident_id, code)
+        return 1
+
+    def _escalate(self, starter: Starter, deployment_id: UUID, incident_id: int, code: str) -> None:
+        try:
+            try:
+                page_first_round(code)
+            except Exception:  # the run pages the round itself
+                log.exception("%s: the first page failed; the escalation run will send it", code)
+            self._create_run(starter, deployment_id, incident_id, code)
+            self._poke.set()
+        except Exception:  # the next poll tries again; the first page is not repeated
+            log.exception("%s: creating the escalation run failed; retrying", code)
+        finally:
+            with self._lock:
+                self._escalating.discard(incident_id)
 
     def _create_run(
         self, starter: Starter, deployment_id: UUID, incident_id: int, code: str

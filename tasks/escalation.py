@@ -20,7 +20,7 @@ from models.db import utcnow
 from models.incidents import conflicted_handles, get_incident
 from models.members import get_member, member_views
 from models.pages import UNDELIVERED, add_page, round_pages, rounds_recorded
-from models.policy.escalation import EscalationPolicy
+from models.policy.escalation import EscalationPolicy, next_escalation_round
 from models.policy.members import MemberView
 from models.settings import get_settings
 from models.tables import Incident, Page
@@ -55,13 +55,17 @@ def finished(incident: Incident) -> str | None:
     return None
 
 
+def _policy(incident: Incident) -> EscalationPolicy:
+    stored = incident.event.escalation_policy
+    return EscalationPolicy.from_dict(stored) if stored else EscalationPolicy.default()
+
+
 @task(task_run_name="read-escalation-{incident_code}", cache_policy=NO_CACHE)
 def read_escalation(incident_code: str) -> Escalation:
     """Read the incident's escalation policy, its start and the rounds already paged."""
     with db.session_scope() as session:
         incident = get_incident(session, incident_code)
-        stored = incident.event.escalation_policy
-        policy = EscalationPolicy.from_dict(stored) if stored else EscalationPolicy.default()
+        policy = _policy(incident)
         unsent: dict[int, list[int]] = {}
         for page in session.scalars(select(Page).where(Page.incident_id == incident.id)):
             if page.status in ("queued", "sending"):
@@ -158,6 +162,28 @@ def _record_round(incident_code: str, round_index: int, handles: tuple[str, ...]
 def page_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -> list[str]:
     """Record the round's pages, then send them; return their statuses."""
     return deliver_pages(_record_round(incident_code, round_index, handles))
+
+
+def page_first_round(incident_code: str) -> list[str]:
+    """Record and send the escalation's first round now, outside any flow run.
+
+    The CARE host calls this as soon as it sees an urgent incident, before it asks Prefect
+    for the escalation run, so the first SMS never waits on the orchestrator (busy, slow or
+    down). The run then finds round 0 in the record and carries on from round 1, on the
+    same timetable. Does nothing if paging must stop or a round is already recorded.
+    """
+    with db.session_scope() as session:
+        incident = get_incident(session, incident_code)
+        if finished(incident) is not None or rounds_recorded(session, incident) > 0:
+            return []
+        policy = _policy(incident)
+        team = _read_team(session, incident)
+    first = next_escalation_round(
+        policy, elapsed_s=0.0, rounds_done=0, members=team.members, conflicted=team.conflicted
+    )
+    if first is None or not first.targets:
+        return []  # nobody on call: the run records that round itself
+    return deliver_pages(_record_round(incident_code, 0, first.targets))
 
 
 @task(task_run_name="resume-{incident_code}-r{round_index}", cache_policy=NO_CACHE)

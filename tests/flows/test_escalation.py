@@ -52,6 +52,11 @@ def paged(fake: FakeTwilio) -> list[str]:
     return [HANDLES[r.to] for r in fake.delivered()]
 
 
+def escalation_run(code: str) -> str | None:
+    with db.session_scope() as session:
+        return get_incident(session, code).escalation_flow_run_id
+
+
 def ack(code: str, handle: str, channel: str = "console") -> None:
     with db.session_scope() as session:
         acknowledge(session, get_incident(session, code), handle=handle, channel=channel)
@@ -216,11 +221,36 @@ def test_the_host_starts_the_escalation_of_an_urgent_report(fake: FakeTwilio) ->
         wait_for(lambda: len(fake.delivered()) >= 1, what="the host's escalation")
         assert paged(fake) == ["ana"]
         ack(urgent.code, "ana")
-        with db.session_scope() as session:
-            run_id = get_incident(session, urgent.code).escalation_flow_run_id
-        assert run_id is not None
+        run_id = wait_for(lambda: escalation_run(urgent.code), what="the escalation run")
         wait_for(lambda: read_run(run_id).state_name == "Completed", what="the run to end")
         assert read_run(run_id).name == f"escalate-{urgent.code}"
+        assert paged(fake) == ["ana"]
+
+
+def test_the_first_page_does_not_wait_for_prefect(fake: FakeTwilio) -> None:
+    """Prefect cannot create the escalation's run (its deployment is gone): the primary is
+    paged anyway. Once the run exists it carries on from the next step, on the timetable
+    kept from the report, and pages nobody twice."""
+    from prefect.client.orchestration import get_client
+
+    steps = [{"target": "primary", "wait_s": 3}, {"target": "secondary", "wait_s": 30}]
+    with running_host() as host:
+        with get_client(sync_client=True) as client:
+            client.delete_deployment(host.deployments["escalate-incident"])
+        urgent = urgent_incident(steps)
+        wait_for(lambda: len(fake.delivered()) >= 1, what="the first page")
+        assert paged(fake) == ["ana"]
+        with db.session_scope() as session:
+            assert get_incident(session, urgent.code).escalation_flow_run_id is None
+        host.register_deployments()  # Prefect has the deployment again: the run starts
+        wait_for(lambda: len(fake.delivered()) >= 2, what="the second step")
+        assert paged(fake) == ["ana", "ben"]
+        assert fake.delivered()[1].wall - urgent.urgent_at >= 3  # on the report's timetable
+        ack(urgent.code, "ben")
+        run_id = escalation_run(urgent.code)
+        assert run_id is not None
+        wait_for(lambda: read_run(run_id).state_name == "Completed", what="the run to end")
+    assert pages(urgent.code) == [(0, "ana", "sms", "sent"), (1, "ben", "sms", "sent")]
 
 
 def test_a_page_cut_off_while_sending_is_not_repeated_but_falls_back(fake: FakeTwilio) -> None:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -17,6 +17,8 @@ from models.events import get_event
 from models.incidents import get_incident
 from models.tables import AuditEntry, Member, Page
 from tests.support.seed import SECRETS, TEAM, seed_report, seed_team
+
+T = TypeVar("T")
 
 PHONES = {  # as tests.support.seed numbers them
     h: SECRETS["member_phone"] if i == 0 else f"+3538512340{i:02d}" for i, h in enumerate(TEAM)
@@ -73,12 +75,14 @@ def start_flow(code: str) -> tuple[threading.Thread, dict[str, Any]]:
     return thread, out
 
 
-def wait_for(check: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
+def wait_for(check: Callable[[], T | None], timeout: float = 20.0, what: str = "condition") -> T:
+    """Poll until check returns something truthy, and return it."""
     deadline = time.monotonic() + timeout
-    while not check():
+    while not (found := check()):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+    return found
 
 
 def pages(code: str) -> list[tuple[int, str, str, str]]:
