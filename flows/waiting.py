@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from uuid import UUID, uuid4
 
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
+from prefect.exceptions import Pause
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel
+
+from tasks.prefect_store import scrub_soon
 
 F = TypeVar("F", bound=RunInput)
 STEP = re.compile(r"[a-z][a-z0-9-]{0,60}[a-z0-9]")
@@ -85,16 +88,33 @@ def ask(
         answer = (parse or form).model_validate(raw)
         store(answer)
         forget(step, run_id)
+        scrub_soon()  # and off the disk of Prefect's SQLite
         return answer
     forget(step, run_id)  # forms of earlier attempts
     key = f"{step}-{uuid4().hex[:10]}"
     initial = form.with_initial_data(description=description, **(defaults or {}))
-    suspend_flow_run(wait_for_input=initial, key=key)  # raises Pause
-    raise RuntimeError("suspend_flow_run returned without suspending")  # pragma: no cover
+    _suspend(run_id, key, initial)
 
 
 def sleep_until_woken(step: str) -> None:
     """Suspend this run until it is woken (``tasks.orchestrate.wake``) or resumed."""
-    current_run_id()
-    suspend_flow_run(key=f"{step}-{uuid4().hex[:10]}")  # raises Pause
+    _suspend(current_run_id(), f"{step}-{uuid4().hex[:10]}")
+
+
+def _suspend(run_id: UUID, key: str, form: type[RunInput] | None = None) -> NoReturn:
+    """Suspend this run (raises ``Pause``), also when it was woken just before.
+
+    A member's answer can wake the run (``tasks.orchestrate.wake``) in the moment between
+    its last look at the record and its suspension. Prefect then refuses to suspend a run
+    that is Scheduled again; this execution ends as if suspended, and the run starts again
+    from the top and reads the answer.
+    """
+    try:
+        suspend_flow_run(wait_for_input=form, key=key)  # raises Pause
+    except RuntimeError as exc:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(run_id).state
+        if state is None or not state.is_scheduled():
+            raise
+        raise Pause(state=state) from exc
     raise RuntimeError("suspend_flow_run returned without suspending")  # pragma: no cover

@@ -19,7 +19,9 @@ def wake(flow_run_id: str | UUID | None, *, patience_s: float = 5.0) -> bool:
     """Reschedule a suspended run so it runs again and re-reads the record.
 
     A run that is still running (about to suspend) is waited for a moment; a finished
-    run needs no waking. Returns True if the run was woken.
+    run needs no waking. Returns True if the run was woken ("Woken" or "Resuming").
+    Should the wake still land while the run runs again, its next suspension notices
+    and starts it over (``flows.waiting``).
     """
     if not flow_run_id:
         return False
@@ -32,7 +34,13 @@ def wake(flow_run_id: str | UUID | None, *, patience_s: float = 5.0) -> bool:
             if state is None or state.is_final() or state.is_scheduled():
                 return False
             if state.is_paused():
-                result = client.set_flow_run_state(run_id, Scheduled(name="Woken"))  # type: ignore[var-annotated]
+                details = state.state_details
+                if details.pause_reschedule and not details.run_input_keyset:
+                    # suspended without a form: the server checks, in the same
+                    # transaction, that the run still waits
+                    result = client.resume_flow_run(run_id)
+                else:  # a form cannot be resumed without its input
+                    result = client.set_flow_run_state(run_id, Scheduled(name="Woken"))
                 if result.state is not None and result.state.is_scheduled():
                     return True
             if time.monotonic() > deadline:

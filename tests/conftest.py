@@ -11,6 +11,9 @@ import pytest
 from tests.support.care_db import drop_postgres, fresh_postgres, fresh_sqlite, use_care
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Prefect's INFO lines on the console drown a failure's own message; they still reach the
+# API (the personal-data scan reads them there)
+os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 # seeded editions lie in the past: the scheduled sweep would purge them mid-test
 os.environ.setdefault("CARE_AFTER_CONFERENCE_SWEEP", "false")

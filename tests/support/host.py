@@ -67,11 +67,19 @@ def form_description(run_id: str | UUID) -> str:
 
 def answer_form(run_id: str | UUID, values: dict[str, object], timeout: float = 90.0) -> None:
     """Submit a suspended run's form as the Prefect UI does (waits for the form first)."""
+    from prefect.exceptions import NotPausedError
     from prefect.flow_runs import resume_flow_run
 
-    wait_for(lambda: waiting_form(run_id), timeout=timeout)
-    ready = {key: value() if callable(value) else value for key, value in values.items()}
-    resume_flow_run(UUID(str(run_id)), run_input=ready)
+    deadline = time.monotonic() + timeout
+    while True:
+        wait_for(lambda: waiting_form(run_id), timeout=max(deadline - time.monotonic(), 1))
+        ready = {key: value() if callable(value) else value for key, value in values.items()}
+        try:
+            resume_flow_run(UUID(str(run_id)), run_input=ready)
+            return
+        except NotPausedError:  # woken in the meantime (as a member would, submit again)
+            if time.monotonic() > deadline:
+                raise
 
 
 def delete_all_runs() -> None:
