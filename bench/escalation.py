@@ -4,7 +4,9 @@ Real parts: a temporary Prefect server, CARE on SQLite, the real twilio client a
 fake Messages API on 127.0.0.1. Measures:
 
 - first SMS: urgent report received (``intake.pipeline.receive`` called) -> the first SMS
-  request arriving at the fake Twilio API; 30 reports one at a time, then 20 at once;
+  request arriving at the fake Twilio API; 30 reports one at a time, then 20 at once.
+  The host sends the first round itself and then creates the escalation run, so beside
+  it: report received -> that run running (Prefect's start time);
 - step timing error: when each later round's SMS arrived minus its deadline
   (``urgent_at`` + the policy's offset), steps of 2-3 s, five escalations at once,
   started directly; deadlines that passed before a run was up are left out (the flow's
@@ -96,18 +98,17 @@ def ack_all(codes: list[str]) -> None:
             acknowledge(session, get_incident(session, code), handle="ana", channel="console")
 
 
-def run_started_at(code: str) -> float:
+def run_started_at(code: str) -> float | None:
     """When the escalation run of an incident started running (Prefect's start time)."""
     with db.session_scope() as session:
         run_id = get_incident(session, code).escalation_flow_run_id
-    assert run_id is not None
-    started = read_run(run_id).start_time
-    assert started is not None
-    return started.timestamp()
+    started = read_run(run_id).start_time if run_id else None
+    return started.timestamp() if started else None
 
 
 def first_sms(fake: FakeTwilio, batch: int) -> tuple[list[float], list[float]]:
-    """For ``batch`` reports at once: report received -> first SMS, run start -> first SMS."""
+    """For ``batch`` reports at once: report received -> first SMS, and -> the escalation
+    run running (the host sends the first round itself, then creates the run)."""
     from intake.pipeline import receive
 
     received: dict[str, float] = {}
@@ -126,8 +127,9 @@ def first_sms(fake: FakeTwilio, batch: int) -> tuple[list[float], list[float]]:
         worker.join()
     arrived = {code: wait_until(partial(first_sms_at, fake, code)) for code in received}
     ack_all(list(received))
+    running = {code: wait_until(partial(run_started_at, code)) for code in received}
     latencies = [arrived[code] - started for code, started in received.items()]
-    return latencies, [arrived[code] - run_started_at(code) for code in received]
+    return latencies, [running[code] - started for code, started in received.items()]
 
 
 def step_errors(fake: FakeTwilio, incidents: int = 5) -> tuple[list[float], int]:
@@ -140,7 +142,7 @@ def step_errors(fake: FakeTwilio, incidents: int = 5) -> tuple[list[float], int]
     from flows.escalation import escalate_incident
     from intake.pipeline import receive
 
-    time.sleep(5)  # let the Prefect server catch up with the runs before
+    time.sleep(15)  # let the Prefect server catch up with the runs before
     with db.session_scope() as session:
         get_event(session, "dce26").escalation_policy = {"steps": FAST_STEPS}
     codes = [receive(report(1000 + number)).code for number in range(incidents)]
@@ -216,19 +218,20 @@ def main() -> None:
         "first_sms_p95_s": round(p(sequential, 0.95), 3),
         "first_sms_p50_concurrent_s": round(statistics.median(concurrent), 3),
         "first_sms_p95_concurrent_s": round(p(concurrent, 0.95), 3),
-        "run_start_to_first_sms_p50_s": round(statistics.median(flow_part), 3),
-        "run_start_to_first_sms_p95_s": round(p(flow_part, 0.95), 3),
-        "run_start_to_first_sms_p95_concurrent_s": round(p(flow_part_concurrent, 0.95), 3),
+        "report_to_run_running_p50_s": round(statistics.median(flow_part), 3),
+        "report_to_run_running_p95_s": round(p(flow_part, 0.95), 3),
+        "report_to_run_running_p95_concurrent_s": round(p(flow_part_concurrent, 0.95), 3),
         "step_deadlines_before_run_start": skipped,
-        "step_error_p50_s": round(statistics.median(errors), 3),
-        "step_error_p95_s": round(p(errors, 0.95), 3),
+        # None: every deadline passed before its run was up (a loaded machine)
+        "step_error_p50_s": round(statistics.median(errors), 3) if errors else None,
+        "step_error_p95_s": round(p(errors, 0.95), 3) if errors else None,
         "baseline_call_p50_s": round(statistics.median(base), 4),
     }
     figures["first_sms_p50_over_baseline"] = round(
         figures["first_sms_p50_s"] / figures["baseline_call_p50_s"], 1
     )
     print(f"first SMS, one at a time ({SEQUENTIAL}): p50 {figures['first_sms_p50_s']} s")
-    print(f"  of which run start -> SMS p50: {figures['run_start_to_first_sms_p50_s']} s")
+    print(f"  the escalation run running p50: {figures['report_to_run_running_p50_s']} s")
     print(f"first SMS, {CONCURRENT} at once: p95 {figures['first_sms_p95_concurrent_s']} s")
     print(f"step timing error p95: {figures['step_error_p95_s']} s")
     print(f"bare twilio call p50: {figures['baseline_call_p50_s']} s")

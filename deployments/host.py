@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 from uuid import UUID
 
@@ -63,10 +65,8 @@ class Starter:
 
 # Urgent first: an escalation's run is created (and dispatched) before any lifecycle run,
 # so the first SMS never queues behind the writes of the incident's other flows.
-STARTERS = (
-    Starter("escalate-incident", Incident.escalation_flow_run_id, True, "escalate"),
-    Starter("handle-incident", Incident.flow_run_id, False, "incident"),
-)
+ESCALATION = Starter("escalate-incident", Incident.escalation_flow_run_id, True, "escalate")
+STARTERS = (ESCALATION, Starter("handle-incident", Incident.flow_run_id, False, "incident"))
 URGENT_FLOWS = frozenset({"escalate-incident"})
 ROUTINE_AT_ONCE = 4
 
@@ -104,12 +104,18 @@ class Host:
         self._flows: dict[UUID, Flow[..., Any]] = {}
         self._deployments: dict[str, UUID] = {}
         self._inflight: set[UUID] = set()
-        self._escalating: set[int] = set()  # incidents whose first page is on its way
+        self._paging: set[int] = set()  # urgent incidents whose first round is on its way
+        self._paged: set[int] = set()  # ... and whose first round went out
+        self._urgent_waiting = 0  # urgent incidents without an escalation run
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._poke = threading.Event()
+        self._poke = threading.Event()  # the dispatcher: runs may be due
+        self._pokes = {starter.flow_name: threading.Event() for starter in STARTERS}
+        self._page_poke = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="care-run")
-        self._urgent = ThreadPoolExecutor(max_workers=8, thread_name_prefix="care-page")
+        # the first round of pages, sent before Prefect hears of the incident: a slow
+        # Twilio delays no other incident, and a busy or absent Prefect delays no SMS
+        self._pagers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="care-page")
         # at most this many non-urgent runs at once: on SQLite, Prefect serialises writes,
         # and a burst of lifecycle runs must not delay an escalation's first SMS
         self._routine = threading.BoundedSemaphore(ROUTINE_AT_ONCE)
@@ -120,10 +126,17 @@ class Host:
         self.register_deployments()
         if self.dispatch:
             self.reschedule_orphans()
-        loops = [self._start_loop, self._sweep_loop]
-        loops += [self._dispatch_loop] if self.dispatch else []
-        for loop in loops:
-            thread = threading.Thread(target=loop, name=f"care-{loop.__name__}", daemon=True)
+        # one starter loop each: creating a lifecycle run can wait seconds on a busy
+        # Prefect, and must never hold up noticing the next urgent incident
+        loops: list[tuple[str, Callable[[], None]]] = [
+            (f"start-{starter.run_prefix}", partial(self._start_loop, starter))
+            for starter in STARTERS
+        ]
+        loops.append(("page", self._page_loop))
+        loops.append(("sweep", self._sweep_loop))
+        loops += [("dispatch", self._dispatch_loop)] if self.dispatch else []
+        for name, loop in loops:
+            thread = threading.Thread(target=loop, name=f"care-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
         log.info("CARE host started (dispatch=%s)", self.dispatch)
@@ -131,15 +144,16 @@ class Host:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        self._poke.set()
+        self.poke()
         for thread in self._threads:
             thread.join(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._urgent.shutdown(wait=False, cancel_futures=True)
+        self._pagers.shutdown(wait=False, cancel_futures=True)
 
     def poke(self) -> None:
         """Look for new incidents and due runs now instead of at the next poll."""
-        self._poke.set()
+        for event in (self._poke, self._page_poke, *self._pokes.values()):
+            event.set()
 
     def register_deployments(self) -> dict[str, UUID]:
         """Know each CARE flow's deployment; the embedded default creates them itself.
@@ -217,69 +231,99 @@ class Host:
                 log.exception("the sweep failed; trying again later")
 
     # -- starter --------------------------------------------------------------------------
-    def _start_loop(self) -> None:
+    def _page_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.start_incident_flows()
+                self.page_new_urgent()
             except Exception:
-                log.exception("starting incident flows failed; retrying")
+                log.exception("looking for urgent incidents failed; retrying")
                 self._stop.wait(1.0)
-            self._poke.wait(self.poll_s)
-            self._poke.clear()
+            self._page_poke.wait(self.poll_s)
+            self._page_poke.clear()
 
-    def start_incident_flows(self) -> int:
-        """Create the runs that incidents in the record are missing; return how many."""
+    def _start_loop(self, starter: Starter) -> None:
+        poke = self._pokes[starter.flow_name]
+        while not self._stop.is_set():
+            try:
+                self.start_incident_flows(starter)
+            except Exception:
+                log.exception("starting %s runs failed; retrying", starter.flow_name)
+                self._stop.wait(1.0)
+            poke.wait(self.poll_s)
+            poke.clear()
+
+    def start_incident_flows(self, *starters: Starter) -> int:
+        """Create the runs that incidents in the record are missing; return how many.
+
+        An urgent incident first gets its first round of pages, from a pool of pagers;
+        its run is created once that is done. No lifecycle run is created while an urgent
+        incident waits for its run: on SQLite, Prefect takes one write at a time.
+        """
         started = 0
-        for starter in STARTERS:
+        for starter in starters or STARTERS:
             deployment_id = self._deployments.get(starter.flow_name)
             if deployment_id is None:
                 continue
-            condition = starter.column.is_(None)
+            missing = self._missing(starter)
             if starter.only_urgent:
-                condition = and_(condition, Incident.urgent.is_(True))
-            with db.session_scope() as session:
-                codes = list(
-                    session.execute(
-                        select(Incident.id, Incident.code).where(
-                            condition, Incident.closed_at.is_(None)
-                        )
-                    )
-                )
-            for incident_id, code in codes:
-                if starter.only_urgent:
-                    started += self._escalate_soon(starter, deployment_id, incident_id, code)
-                else:
+                self._urgent_waiting = len(missing)
+            for incident_id, code in missing:
+                if not starter.only_urgent:
+                    if self._urgent_waiting:
+                        break  # the escalations' runs first
                     self._create_run(starter, deployment_id, incident_id, code)
-                    started += 1
+                elif self._first_round_sent(incident_id):  # else a pager pokes us
+                    try:
+                        self._create_run(starter, deployment_id, incident_id, code)
+                    except Exception:
+                        self._urgent_waiting = 0  # Prefect refuses it: hold up nothing else
+                        raise
+                    with self._lock:
+                        self._paged.discard(incident_id)
+                else:
+                    continue
+                started += 1
         if started:
             self._poke.set()
         return started
 
-    def _escalate_soon(
-        self, starter: Starter, deployment_id: UUID, incident_id: int, code: str
-    ) -> int:
-        """Page the first round, then create the escalation run, in a thread of their own
-        (a slow Twilio holds up no other incident); 0 if that is already under way."""
-        with self._lock:
-            if incident_id in self._escalating:
-                return 0
-            self._escalating.add(incident_id)
-        self._urgent.submit(self._escalate, starter, deployment_id, incident_id, code)
-        return 1
+    @staticmethod
+    def _missing(starter: Starter) -> list[tuple[int, str]]:
+        """(id, code) of the open incidents without the starter's run."""
+        condition = starter.column.is_(None)
+        if starter.only_urgent:
+            condition = and_(condition, Incident.urgent.is_(True))
+        with db.session_scope() as session:
+            open_ = Incident.closed_at.is_(None)
+            query = select(Incident.id, Incident.code).where(condition, open_)
+            return [(incident_id, code) for incident_id, code in session.execute(query)]
 
-    def _escalate(self, starter: Starter, deployment_id: UUID, incident_id: int, code: str) -> None:
-        try:
-            try:
-                page_first_round(code)
-            except Exception:  # the run pages the round itself
-                log.exception("%s: the first page failed; the escalation run will send it", code)
-            self._create_run(starter, deployment_id, incident_id, code)
-            self._poke.set()
-        except Exception:  # the next poll tries again; the first page is not repeated
-            log.exception("%s: creating the escalation run failed; retrying", code)
-        finally:
+    def page_new_urgent(self) -> int:
+        """Send the first round of every urgent incident that has no escalation run yet
+        (each from a pager thread); return how many were handed to a pager."""
+        handed = 0
+        for incident_id, code in self._missing(ESCALATION):
             with self._lock:
-                self._escalating.discard(incident_id)
+                if incident_id in self._paged or incident_id in self._paging:
+                    continue
+                self._paging.add(incident_id)
+            self._pagers.submit(self._page_first_round, incident_id, code)
+            handed += 1
+        return handed
+
+    def _first_round_sent(self, incident_id: int) -> bool:
+        with self._lock:
+            return incident_id in self._paged
+
+    def _page_first_round(self, incident_id: int, code: str) -> None:
+        try:
+            page_first_round(code)
+        except Exception:  # the run pages the round itself
+            log.exception("%s: the first page failed; the escalation run will send it", code)
+        with self._lock:
+            self._paging.discard(incident_id)
+            self._paged.add(incident_id)
+        self._pokes[ESCALATION.flow_name].set()
 
     def _create_run(
         self, starter: Starter, deployment_id: UUID, incident_id: int, code: str
