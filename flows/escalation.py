@@ -7,7 +7,9 @@ until any non-conflicted member acknowledges (SMS "ACK <code>", Slack, console, 
 Conflicted members are never paged. The acknowledging member is the first responder.
 
 Re-entrant: started again after a crash, the run keeps the timetable (computed from the
-time the incident became urgent), pages nobody twice and skips no round.
+time the incident became urgent), pages nobody twice and skips no round. The CARE host
+sends the first round (``tasks.escalation.page_first_round``) before it creates the run,
+so the first SMS never waits on Prefect; the run then carries on from the second round.
 """
 
 from __future__ import annotations
