@@ -26,7 +26,7 @@ from models.policy.signoff import (
     may_approve,
     required_approvals,
 )
-from models.tables import Approval, Decision, Incident, Member
+from models.tables import Approval, Decision, Incident, Member, UnilateralAction
 from models.validation import InvalidInput
 
 Verdict = Literal["approve", "object"]
@@ -115,7 +115,17 @@ def _incident(session: Session, decision: Decision) -> Incident | None:
 
 
 def _conflicted(session: Session, decision: Decision) -> set[str]:
-    return conflicted_handles(session, decision.incident_id) if decision.incident_id else set()
+    """Who may not approve: members with a conflict on the incident and, for the review of
+    an immediate action taken alone, whoever took it (nobody reviews their own action)."""
+    handles = conflicted_handles(session, decision.incident_id) if decision.incident_id else set()
+    if decision.kind == DecisionKind.unilateral_action_review:
+        actors = select(Member.handle).join(
+            UnilateralAction, UnilateralAction.member_id == Member.id
+        )
+        handles |= set(
+            session.scalars(actors.where(UnilateralAction.review_decision_id == decision.id))
+        )
+    return handles
 
 
 def state(session: Session, decision: Decision) -> DecisionState:

@@ -76,3 +76,43 @@ def test_a_conflicted_member_cannot_record_an_action(care_db: str) -> None:
             code=Codes(team.totp)("ana"),
             action="Took the badge",
         )
+
+
+def test_whoever_acted_alone_cannot_approve_the_review_of_their_own_action(
+    care_db: str,
+) -> None:
+    with db.session_scope() as session:
+        team = seed_team(session)
+        code = seed_report(session, urgent=True)
+    codes = Codes(team.totp)
+    with db.session_scope() as session:
+        taken = record_unilateral_action(
+            session,
+            get_incident(session, code),
+            member="ana",
+            code=codes("ana"),
+            action="Asked security to escort P1 out of the venue",
+        )
+        review_id = taken.review_decision_id
+        assert review_id is not None
+        own = decisions.answer(
+            session,
+            decision_id=review_id,
+            handle="ana",
+            verdict="approve",
+            channel="cli",
+            code=codes("ana"),
+        )
+        assert (own.counted, own.refusal) == (False, "conflicted")
+        review = session.get(Decision, review_id)
+        assert review is not None
+        assert "ana" not in decisions.state(session, review).eligible
+        decisions.answer(
+            session,
+            decision_id=review_id,
+            handle="ben",
+            verdict="approve",
+            channel="cli",
+            code=codes("ben"),
+        )
+        assert review.status == "pending"  # ana's approval did not make the pair
