@@ -63,8 +63,8 @@ class Starter:
     run_prefix: str
 
 
-# Urgent first: an escalation's run is created (and dispatched) before any lifecycle run,
-# so the first SMS never queues behind the writes of the incident's other flows.
+# Urgent first: the first round of pages goes out before Prefect hears of the incident,
+# and escalation runs are created (and dispatched) before any lifecycle run.
 ESCALATION = Starter("escalate-incident", Incident.escalation_flow_run_id, True, "escalate")
 STARTERS = (ESCALATION, Starter("handle-incident", Incident.flow_run_id, False, "incident"))
 URGENT_FLOWS = frozenset({"escalate-incident"})
