@@ -75,8 +75,9 @@ def seed_demo() -> list[str]:
     with db.session_scope() as session:
         if list_events(session):
             return [m.handle for m in members.list_members(session) if m.handle.startswith("demo-")]
-        today = utcnow().date()
-        add_event(
+        now = utcnow()
+        today = now.date()
+        event = add_event(
             session,
             slug_="democon",
             name="DemoCon (embedded default)",
@@ -88,9 +89,20 @@ def seed_demo() -> list[str]:
             attendees=300,
         )
         handles = ["demo-ana", "demo-ben", "demo-chloe", "demo-dev"]
-        for handle in handles:
-            members.add_member(session, handle_=handle, display_name=handle.title())
+        for number, handle in enumerate(handles, start=1):
+            # 555-01xx: numbers reserved for fiction, should Twilio credentials be set
+            phone = f"+1202555010{number}"
+            members.add_member(session, handle_=handle, display_name=handle.title(), phone=phone)
             members.enroll(session, handle)
+        for handle, tier in (("demo-ana", "primary"), ("demo-ben", "secondary")):
+            members.set_oncall(
+                session,
+                event=event,
+                handle_=handle,
+                tier=tier,
+                starts_at=now,
+                ends_at=now + timedelta(days=3),
+            )
         return handles
 
 

@@ -14,10 +14,10 @@
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -92,6 +92,54 @@ def decision_moved_on(decision_id: int, since: datetime) -> bool:
         return any(a.created_at > since for a in decision.approvals)
 
 
+class DaemonPool:
+    """Run jobs in at most ``workers`` daemon threads, started as they are needed.
+
+    Unlike a ThreadPoolExecutor, whose threads the interpreter joins at exit, these never
+    hold up the process's end: an escalation that waits for an acknowledgement would keep
+    Ctrl-C from stopping CARE. A run cut off this way is left Running in Prefect, and the
+    next host start runs it again (the flows are re-entrant).
+    """
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._workers, self._name = workers, name
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        with self._lock:
+            if self._idle == 0 and len(self._threads) < self._workers:
+                thread = threading.Thread(
+                    target=self._work, name=f"{self._name}-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._idle -= 1  # an idle thread takes this job
+        self._jobs.put(partial(fn, *args))
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except Exception:
+                log.exception("a %s job failed", self._name)
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self) -> None:
+        """Let the threads end after their current job; jobs still queued are dropped."""
+        while True:
+            try:
+                self._jobs.get_nowait()
+            except queue.Empty:
+                break
+        for _ in self._threads:
+            self._jobs.put(None)
+
+
 class Host:
     """Start flows for new incidents and (optionally) run CARE's flow runs in threads."""
 
@@ -112,10 +160,10 @@ class Host:
         self._poke = threading.Event()  # the dispatcher: runs may be due
         self._pokes = {starter.flow_name: threading.Event() for starter in STARTERS}
         self._page_poke = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="care-run")
+        self._pool = DaemonPool(workers, "care-run")
         # the first round of pages, sent before Prefect hears of the incident: a slow
         # Twilio delays no other incident, and a busy or absent Prefect delays no SMS
-        self._pagers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="care-page")
+        self._pagers = DaemonPool(8, "care-page")
         # at most this many non-urgent runs at once: on SQLite, Prefect serialises writes,
         # and a burst of lifecycle runs must not delay an escalation's first SMS
         self._routine = threading.BoundedSemaphore(ROUTINE_AT_ONCE)
@@ -147,8 +195,8 @@ class Host:
         self.poke()
         for thread in self._threads:
             thread.join(timeout)
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pagers.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown()
+        self._pagers.shutdown()
 
     def poke(self) -> None:
         """Look for new incidents and due runs now instead of at the next poll."""
