@@ -92,6 +92,7 @@ def _hand_over(page_id: int, out: MessageOut) -> str:
     provider_id = error = None
     if not configured(out.channel, get_settings()):
         status = "outbox"
+        log.info("outbox: message %s (%s, page)", out.id, out.channel)
     else:
         try:
             provider_id = importlib.import_module(SENDERS[out.channel]).send(out)
