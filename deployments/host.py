@@ -43,6 +43,7 @@ from prefect.states import Pending, Scheduled
 from prefect.types._datetime import now as prefect_now
 from sqlalchemy import and_, select, update
 
+from deployments import revive
 from deployments.registry import DEPLOYMENT, care_flows
 from models import db
 from models.settings import get_settings
@@ -271,12 +272,28 @@ class Host:
                 woken += wake(run.id)
         return woken
 
+    def restart_failed(self) -> int:
+        """Start again the incident runs that failed for good or crashed (``revive``)."""
+        failed = {str(run.id) for run in self.runs_in(StateType.FAILED, StateType.CRASHED)}
+        restarted = 0
+        for starter in STARTERS:
+            deployment_id = self._deployments.get(starter.flow_name)
+            if deployment_id is None:
+                continue
+            for incident_id, code, run_id in revive.stopped(starter.column, failed):
+                attempt = revive.next_attempt(code, starter.flow_name, run_id)
+                if attempt is not None:
+                    self._create_run(starter, deployment_id, incident_id, code, attempt=attempt)
+                    restarted += 1
+        return restarted
+
     def _sweep_loop(self) -> None:
         while not self._stop.wait(self.sweep_s):
-            try:
-                self.sweep()
-            except Exception:
-                log.exception("the sweep failed; trying again later")
+            for job in (self.sweep, self.restart_failed):
+                try:
+                    job()
+                except Exception:
+                    log.exception("the sweep (%s) failed; trying again later", job.__name__)
 
     # -- starter --------------------------------------------------------------------------
     def _page_loop(self) -> None:
@@ -374,19 +391,22 @@ class Host:
         self._pokes[ESCALATION.flow_name].set()
 
     def _create_run(
-        self, starter: Starter, deployment_id: UUID, incident_id: int, code: str
+        self, starter: Starter, deployment_id: UUID, incident_id: int, code: str, attempt: int = 0
     ) -> None:
+        """Create the incident's run (``attempt`` > 0: a new one for a run that stopped)."""
+        key = f"{starter.flow_name}-{code}" + (f"-restart-{attempt}" if attempt else "")
         with get_client(sync_client=True) as client:
             run = client.create_flow_run_from_deployment(
                 deployment_id,
                 parameters={"incident_code": code},
                 name=f"{starter.run_prefix}-{code}",
-                idempotency_key=f"{starter.flow_name}-{code}",
+                idempotency_key=key,
             )
+        unset = starter.column.is_(None) if not attempt else starter.column.is_not(None)
         with db.session_scope() as session:
             session.execute(
                 update(Incident)
-                .where(Incident.id == incident_id, starter.column.is_(None))
+                .where(Incident.id == incident_id, unset)
                 .values({starter.column.key: str(run.id)})
             )
         log.info("%s: %s run %s", code, starter.flow_name, run.id)

@@ -213,3 +213,29 @@ def announce_page_failure(incident_code: str, member_handle: str, *, round_index
         buttons=[button("Acknowledge", ACK, code, style="danger")],
         incident_id=incident_id,
     )
+
+
+def announce_flow_stopped(
+    incident_code: str, flow_name: str, run_id: str, *, attempt: int | None, of: int
+) -> str:
+    """Tell the team channel an incident's run stopped with an error, and what CARE did."""
+    with db.session_scope() as session:
+        incident = get_incident(session, incident_code)
+        code, incident_id = incident.code, incident.id
+    if attempt is None:
+        text = (
+            f":x: The {escape(flow_name)} run of *{code}* keeps stopping with an error; CARE "
+            f"gave up after {of} restarts. Someone must look at the run in Prefect."
+        )
+    else:
+        text = (
+            f":warning: The {escape(flow_name)} run of *{code}* stopped with an error. "
+            f"CARE started it again ({attempt} of {of}); it carries on where the record stands."
+        )
+    return _post(
+        key=f"notice:flow-stopped:{code}:{flow_name}:{attempt or 'gave-up'}",
+        text=text,
+        link=run_link(run_id),
+        buttons=[],
+        incident_id=incident_id,
+    )
