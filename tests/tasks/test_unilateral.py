@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models import db, decisions
 from models.incidents import get_incident
@@ -17,19 +18,40 @@ from tests.support.codes import Codes
 from tests.support.seed import seed_report, seed_team
 
 
-def test_an_action_taken_alone_needs_the_teams_review_within_a_day(care_db: str) -> None:
+def _ana_acted_alone(session: Session, codes: Codes, code: str) -> UnilateralAction:
+    return record_unilateral_action(
+        session,
+        get_incident(session, code),
+        member="ana",
+        code=codes("ana"),
+        action="Asked security to escort P1 out of the venue",
+    )
+
+
+def _approve(
+    session: Session, decision_id: int, handle: str, codes: Codes
+) -> decisions.AnswerResult:
+    return decisions.answer(
+        session,
+        decision_id=decision_id,
+        handle=handle,
+        verdict="approve",
+        channel="cli",
+        code=codes(handle),
+    )
+
+
+def _team_and_urgent_report() -> tuple[Codes, str]:
     with db.session_scope() as session:
         team = seed_team(session)
         code = seed_report(session, urgent=True)
-    codes = Codes(team.totp)
+    return Codes(team.totp), code
+
+
+def test_an_action_taken_alone_needs_the_teams_review_within_a_day(care_db: str) -> None:
+    codes, code = _team_and_urgent_report()
     with db.session_scope() as session:
-        taken = record_unilateral_action(
-            session,
-            get_incident(session, code),
-            member="ana",
-            code=codes("ana"),
-            action="Asked security to escort P1 out of the venue",
-        )
+        taken = _ana_acted_alone(session, codes, code)
         assert taken.review_due_at - taken.taken_at == timedelta(hours=24)
         review = session.get(Decision, taken.review_decision_id)
         assert review is not None and review.kind == "unilateral_action_review"
@@ -47,14 +69,7 @@ def test_an_action_taken_alone_needs_the_teams_review_within_a_day(care_db: str)
         assert code in reminder.body and "review" in reminder.body
         assert "escort" not in reminder.body  # the action itself stays in the record
         for handle in ("ben", "chloe"):  # two members review it
-            decisions.answer(
-                session,
-                decision_id=review.id,
-                handle=handle,
-                verdict="approve",
-                channel="cli",
-                code=codes(handle),
-            )
+            _approve(session, review.id, handle, codes)
     assert remind_unilateral_reviews_now.fn() == []
     with db.session_scope() as session:
         assert open_unilateral_reviews(session) == []
@@ -81,38 +96,12 @@ def test_a_conflicted_member_cannot_record_an_action(care_db: str) -> None:
 def test_whoever_acted_alone_cannot_approve_the_review_of_their_own_action(
     care_db: str,
 ) -> None:
+    codes, code = _team_and_urgent_report()
     with db.session_scope() as session:
-        team = seed_team(session)
-        code = seed_report(session, urgent=True)
-    codes = Codes(team.totp)
-    with db.session_scope() as session:
-        taken = record_unilateral_action(
-            session,
-            get_incident(session, code),
-            member="ana",
-            code=codes("ana"),
-            action="Asked security to escort P1 out of the venue",
-        )
-        review_id = taken.review_decision_id
-        assert review_id is not None
-        own = decisions.answer(
-            session,
-            decision_id=review_id,
-            handle="ana",
-            verdict="approve",
-            channel="cli",
-            code=codes("ana"),
-        )
-        assert (own.counted, own.refusal) == (False, "conflicted")
-        review = session.get(Decision, review_id)
+        taken = _ana_acted_alone(session, codes, code)
+        review = session.get(Decision, taken.review_decision_id)
         assert review is not None
         assert "ana" not in decisions.state(session, review).eligible
-        decisions.answer(
-            session,
-            decision_id=review_id,
-            handle="ben",
-            verdict="approve",
-            channel="cli",
-            code=codes("ben"),
-        )
+        answers = [_approve(session, review.id, handle, codes) for handle in ("ana", "ben")]
+        assert [(a.counted, a.refusal) for a in answers] == [(False, "conflicted"), (True, None)]
         assert review.status == "pending"  # ana's approval did not make the pair
