@@ -68,7 +68,7 @@ class Starter:
 # and escalation runs are created (and dispatched) before any lifecycle run.
 ESCALATION = Starter("escalate-incident", Incident.escalation_flow_run_id, True, "escalate")
 STARTERS = (ESCALATION, Starter("handle-incident", Incident.flow_run_id, False, "incident"))
-URGENT_FLOWS = frozenset({"escalate-incident"})
+URGENT_FLOWS = frozenset({"escalate-incident", "acknowledge-urgent"})
 ROUTINE_AT_ONCE = 4
 
 

@@ -39,6 +39,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec("flows.lifecycle:handle_incident"),
     FlowSpec("flows.signoff:collect_signoff"),
     FlowSpec("flows.escalation:escalate_incident"),
+    FlowSpec("flows.acknowledge:acknowledge_urgent"),
     FlowSpec("flows.reminders:remind_unilateral_reviews", interval=timedelta(minutes=10)),
     FlowSpec(
         "flows.mailbox:poll_mailbox",

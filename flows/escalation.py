@@ -3,7 +3,8 @@
 The guide: "Formal processes and guidelines must never get in the way of preventing
 threats to anyone's safety." An incident flagged urgent is paged at once, by the event's
 escalation policy: the primary on call, then the secondary, then everyone, again and again,
-until any non-conflicted member acknowledges (SMS "ACK <code>", Slack, console, `care ack`).
+until any non-conflicted member acknowledges (SMS "ACK <code>", Slack, console, `care ack`,
+or the form of the `acknowledge-<code>` run in the Prefect UI, which this flow creates).
 Conflicted members are never paged. The acknowledging member is the first responder.
 
 Re-entrant: started again after a crash, the run keeps the timetable (computed from the
@@ -25,6 +26,7 @@ from tasks.escalation import (
     record_exhausted,
     resume_pages,
 )
+from tasks.urgent_ack import close_ack_form, offer_ack_form
 
 
 def _previous(policy: EscalationPolicy, round_index: int) -> int | None:
@@ -41,6 +43,7 @@ def escalate_incident(incident_code: str) -> str:
     if state.done:
         return state.done
     policy = EscalationPolicy.from_dict(state.policy)
+    form = offer_ack_form.submit(incident_code)  # take the case in the Prefect UI
     sending: list[PrefectFuture[list[str]]] = [
         resume_pages.submit(incident_code, round_index, page_ids)
         for round_index, page_ids in state.unsent.items()
@@ -67,4 +70,5 @@ def escalate_incident(incident_code: str) -> str:
         if now.team is not None:
             record_exhausted(incident_code, round_index)
     wait(sending)
+    close_ack_form(form.result())
     return "exhausted" if now.team is not None else now.outcome

@@ -22,11 +22,11 @@ CODE_FIELD = (
 )
 
 
-def _choice(values: list[str]) -> Any:
+def choice(values: list[str]) -> Any:
     return Literal[tuple(values)]
 
 
-def _form(name: str, **fields: Any) -> type[RunInput]:
+def form(name: str, **fields: Any) -> type[RunInput]:
     return cast(type[RunInput], create_model(name, __base__=RunInput, **fields))
 
 
@@ -36,28 +36,28 @@ def review_form(eligible: list[str]) -> type[RunInput]:
         f"resolve_{r.value}": (bool, Field(default=False, title=f"Resolution: {r.value}"))
         for r in Resolution
     }
-    return _form(
+    return form(
         "Review",
-        reviewer=(_choice(eligible), Field(title="Reviewer")),
+        reviewer=(choice(eligible), Field(title="Reviewer")),
         code=CODE_FIELD,
         needs_more_information=(bool, Field(default=False, title="Needs more information")),
         information_to_gather=(str, Field(default="", title="Information to gather")),
         what_happened=(str, Field(default="", title="What happened")),
         category=(
-            _choice([c.value for c in Category]),
+            choice([c.value for c in Category]),
             Field(default=Category.other.value, title="Category"),
         ),
         violation=(
-            _choice([v.value for v in Violation]),
+            choice([v.value for v in Violation]),
             Field(default=Violation.undetermined.value, title="Violation"),
         ),
         bad_actors=(str, Field(default="", title="Bad actors (pseudonyms, e.g. P2)")),
         intentional=(
-            _choice(["yes", "no", "unclear"]),
+            choice(["yes", "no", "unclear"]),
             Field(default="unclear", title="Intentional"),
         ),
         severity=(
-            _choice([s.value for s in Severity]),
+            choice([s.value for s in Severity]),
             Field(default=Severity.low.value, title="Severity"),
         ),
         **resolution_switches,
@@ -109,9 +109,9 @@ class ReviewAnswer(BaseModel):
 
 
 def findings_form(eligible: list[str]) -> type[RunInput]:
-    return _form(
+    return form(
         "Findings",
-        member=(_choice(eligible), Field(title="Member")),
+        member=(choice(eligible), Field(title="Member")),
         code=CODE_FIELD,
         findings=(str, Field(title="What was found")),
     )
@@ -124,9 +124,9 @@ class FindingsAnswer(BaseModel):
 
 
 def conversation_form(members: list[str]) -> type[RunInput]:
-    return _form(
+    return form(
         "Conversation",
-        member=(_choice(members), Field(title="Member")),
+        member=(choice(members), Field(title="Member")),
         code=CODE_FIELD,
         notes=(str, Field(default="", title="Notes")),
         held=(bool, Field(default=False, title="The conversation took place")),
@@ -141,9 +141,9 @@ class ConversationAnswer(BaseModel):
 
 
 def statement_form(eligible: list[str]) -> type[RunInput]:
-    return _form(
+    return form(
         "Statement",
-        member=(_choice(eligible), Field(title="Member")),
+        member=(choice(eligible), Field(title="Member")),
         code=CODE_FIELD,
         text=(str, Field(title="Statement text")),
     )

@@ -17,10 +17,12 @@ from models.incidents import declare_conflict, get_incident
 from models.pages import acknowledge, add_page, mark_page
 from models.settings import get_settings
 from models.tables import Member, Message, Page
+from tests.support.codes import Codes
 from tests.support.escalation import (
     HANDLES,
     PHONES,
     audit_actions,
+    first_responder,
     pages,
     start_flow,
     urgent_incident,
@@ -28,7 +30,7 @@ from tests.support.escalation import (
     warm_prefect,
 )
 from tests.support.fake_twilio import FakeTwilio, fake_twilio, use_fake_twilio
-from tests.support.host import read_run, running_host
+from tests.support.host import answer_form, form_description, read_run, running_host, waiting_form
 from tests.support.seed import SECRETS
 
 pytestmark = pytest.mark.usefixtures("prefect_server", "warm")
@@ -50,6 +52,10 @@ def fake(care_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
 
 def paged(fake: FakeTwilio) -> list[str]:
     return [HANDLES[r.to] for r in fake.delivered()]
+
+
+def completed(run_id: str) -> bool:
+    return read_run(run_id).state_name == "Completed"
 
 
 def escalation_run(code: str) -> str | None:
@@ -251,6 +257,48 @@ def test_the_first_page_does_not_wait_for_prefect(fake: FakeTwilio) -> None:
         assert run_id is not None
         wait_for(lambda: read_run(run_id).state_name == "Completed", what="the run to end")
     assert pages(urgent.code) == [(0, "ana", "sms", "sent"), (1, "ben", "sms", "sent")]
+
+
+def ack_form_run(code: str) -> str | None:
+    """The id of the incident's `acknowledge-urgent` run, once it waits with its form."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"acknowledge-{code}"]))
+        )
+    return str(runs[0].id) if runs and waiting_form(runs[0].id) else None
+
+
+def test_a_member_takes_the_case_in_the_prefect_ui(fake: FakeTwilio) -> None:
+    steps = [{"target": "primary", "wait_s": 30}, {"target": "secondary", "wait_s": 30}]
+    with running_host():
+        urgent = urgent_incident(steps)
+        codes = Codes(urgent.totp)
+        form = wait_for(lambda: ack_form_run(urgent.code), what="the acknowledgement form")
+        assert "URGENT" in form_description(form) and "not counted" not in form_description(form)
+        answer_form(form, {"member": "ben", "code": "000000"})  # a wrong code: refused
+        wait_for(lambda: "not counted" in form_description(form), what="the refusal")
+        assert first_responder(urgent.code) is None
+        answer_form(form, {"member": "ben", "code": codes.later("ben")})
+        wait_for(lambda: first_responder(urgent.code) == "ben", what="ben's acknowledgement")
+        run_id = wait_for(lambda: escalation_run(urgent.code), what="the escalation run")
+        runs = (run_id, form)
+        wait_for(lambda: all(completed(r) for r in runs), what="the runs to end")
+    acks = [
+        (who, detail) for who, action, detail in audit_actions(urgent.code) if action == "page.ack"
+    ]
+    assert len(acks) == 1 and acks[0][0] == "ben" and '"channel":"ui"' in acks[0][1]
+    assert paged(fake) == ["ana"]  # the secondary was never paged
+
+
+def test_a_case_taken_elsewhere_closes_its_form(fake: FakeTwilio) -> None:
+    with running_host():
+        urgent = urgent_incident([{"target": "primary", "wait_s": 30}])
+        form = wait_for(lambda: ack_form_run(urgent.code), what="the acknowledgement form")
+        ack(urgent.code, "ana")
+        wait_for(lambda: read_run(form).state_name == "Completed", what="the form to close")
 
 
 def test_a_page_cut_off_while_sending_is_not_repeated_but_falls_back(fake: FakeTwilio) -> None:

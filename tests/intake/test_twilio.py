@@ -21,8 +21,8 @@ from models.incidents import declare_conflict, get_incident
 from models.members import get_member
 from models.pages import add_page, mark_page
 from models.settings import get_settings
-from models.tables import AuditEntry, Incident, Member, Message, Page
-from tests.support.escalation import PHONES, audit_actions, urgent_incident
+from models.tables import AuditEntry, Incident, Message, Page
+from tests.support.escalation import PHONES, audit_actions, first_responder, urgent_incident
 from tests.support.fake_twilio import TOKEN, fake_twilio, use_fake_twilio
 from tests.support.seed import seed_report
 
@@ -66,15 +66,6 @@ def page(code: str, handle: str, provider_id: str | None = None, round_index: in
         if provider_id:
             mark_page(session, row, "sent", provider_id=provider_id)
         return row.id
-
-
-def first_responder(code: str) -> str | None:
-    with db.session_scope() as session:
-        incident = get_incident(session, code)
-        if incident.first_responder_id is None:
-            return None
-        member = session.get(Member, incident.first_responder_id)
-        return member.handle if member else None
 
 
 def test_ack_with_the_code_makes_the_member_first_responder(client: TestClient) -> None:

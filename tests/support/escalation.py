@@ -98,6 +98,15 @@ def pages(code: str) -> list[tuple[int, str, str, str]]:
         return [tuple(row) for row in rows]
 
 
+def first_responder(code: str) -> str | None:
+    with db.session_scope() as session:
+        incident = get_incident(session, code)
+        if incident.first_responder_id is None:
+            return None
+        member = session.get(Member, incident.first_responder_id)
+        return member.handle if member else None
+
+
 def audit_actions(code: str) -> list[tuple[str, str, str]]:
     """(actor, action, detail) of the incident's audit entries, in order."""
     with db.session_scope() as session:

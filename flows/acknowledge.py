@@ -1,0 +1,60 @@
+"""Take an urgent case from the Prefect UI: the `acknowledge-urgent` run's form.
+
+The escalation creates this run when it starts. Its form asks who you are (from the
+active members without a conflict on the case) and your authenticator code. A counted
+answer makes you the first responder and stops the paging, exactly as "ACK <code>" by
+SMS would. When the case is taken elsewhere, the escalation wakes this run and it ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+from prefect.input import RunInput
+from pydantic import Field
+
+from flows.forms import CODE_FIELD, choice, form
+from flows.waiting import ask
+from models.settings import get_settings
+from tasks.urgent_ack import FLOW_NAME, AckAnswer, AckView, read_ack, record_ack
+
+
+def ack_form(eligible: list[str]) -> type[RunInput]:
+    return form(
+        "Acknowledge",
+        member=(choice(eligible), Field(title="Member", description="Who you are")),
+        code=CODE_FIELD,
+    )
+
+
+def describe(view: AckView) -> str:
+    code = view.incident_code
+    lines = [
+        f"## URGENT {code}: someone may be in danger now",
+        "Take the case: you become its first responder and the paging stops.",
+        f"The record: [{code}]({get_settings().public_url}/console/incidents/{code})",
+    ]
+    if view.last_refusal:
+        lines.append(f"**Last answer not counted** ({view.last_refusal}); try again.")
+    return "\n\n".join(lines)
+
+
+@flow(name=FLOW_NAME, retries=2, retry_delay_seconds=2)
+def acknowledge_urgent(incident_code: str) -> str:
+    """Wait for a member to take the case here; end once it is taken, closed or calm."""
+    while True:
+        view = read_ack(incident_code)
+        if view.done:
+            return view.done
+
+        def store(answer: Any) -> None:
+            record_ack(incident_code, answer)
+
+        ask(
+            ack_form(view.eligible),
+            step="ack",
+            description=describe(view),
+            store=store,
+            parse=AckAnswer,
+        )

@@ -1,0 +1,113 @@
+"""Acknowledging an urgent case in the Prefect UI: what its form shows, and the answer.
+
+The `acknowledge-urgent` run of an urgent incident waits with a form: the member (from the
+active members without a conflict) and their authenticator code, because the Prefect
+server has one shared login. The answer counts through ``models.pages.acknowledge``, as
+an SMS reply, a Slack click, the console or `care ack` do.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from models import db
+from models.incidents import conflicted_handles, get_incident
+from models.members import member_views
+from models.pages import acknowledge
+from models.policy.members import available
+from models.tables import AuditEntry
+from tasks.escalation import finished
+
+FLOW_NAME = "acknowledge-urgent"
+log = logging.getLogger("care.urgent_ack")
+
+
+@dataclass(frozen=True)
+class AckView:
+    """What the form may show: no personal data."""
+
+    incident_code: str
+    done: str | None  # acknowledged | closed | not-urgent
+    eligible: list[str]
+    last_refusal: str | None
+
+
+class AckAnswer(BaseModel):
+    member: str
+    code: str = ""
+
+
+@task(task_run_name="read-ack-{incident_code}", cache_policy=NO_CACHE)
+def read_ack(incident_code: str) -> AckView:
+    """Whether the case still waits for someone to take it, and who may."""
+    with db.session_scope() as session:
+        incident = get_incident(session, incident_code)
+        members = member_views(session)
+        eligible = sorted(available(members, conflicted_handles(session, incident.id)))
+        last = session.scalar(
+            select(AuditEntry)
+            .where(
+                AuditEntry.incident_code == incident.code,
+                AuditEntry.action.in_(("page.ack", "page.ack_refused")),
+            )
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        )
+        detail = json.loads(last.detail) if last is not None else {}
+        refused = last is not None and last.action == "page.ack_refused"
+        refusal = detail.get("refusal") if refused and detail.get("channel") == "ui" else None
+        return AckView(incident.code, finished(incident), eligible, refusal)
+
+
+def record_ack(incident_code: str, answer: AckAnswer) -> bool:
+    """Count a member's acknowledgement given in the Prefect UI; False if refused."""
+    with db.session_scope() as session:
+        incident = get_incident(session, incident_code)
+        if finished(incident) is not None:
+            return False
+        result = acknowledge(
+            session, incident, handle=answer.member, channel="ui", code=answer.code
+        )
+        return result.counted
+
+
+@task(task_run_name="offer-ack-{incident_code}", cache_policy=NO_CACHE)
+def offer_ack_form(incident_code: str) -> str | None:
+    """Create the incident's `acknowledge-urgent` run (once); its id, or None if it could
+    not be created (paging never depends on it)."""
+    from deployments.registry import DEPLOYMENT
+
+    try:
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT}")
+            run = client.create_flow_run_from_deployment(
+                deployment.id,
+                parameters={"incident_code": incident_code},
+                name=f"acknowledge-{incident_code}",
+                idempotency_key=f"{FLOW_NAME}-{incident_code}",
+            )
+    except Exception as exc:
+        log.warning(
+            "%s: no acknowledgement form in Prefect (%s)", incident_code, type(exc).__name__
+        )
+        return None
+    return str(run.id)
+
+
+@task(task_run_name="close-ack-form", cache_policy=NO_CACHE)
+def close_ack_form(run_id: str | None) -> None:
+    """Wake the form's run once paging has stopped: it sees why and ends."""
+    from tasks.orchestrate import wake
+
+    try:
+        wake(run_id)
+    except Exception as exc:  # the host's sweep does not know this run: say so
+        log.warning("could not close the acknowledgement form %s (%s)", run_id, type(exc).__name__)
