@@ -5,6 +5,11 @@ data directory (SQLite, the embedded default), with SMTP pointed at an aiosmtpd 
 this process: "acknowledged" means the mail arrived there. Channels:
 
 - web:   POST /reports (JSON) to the live service
+- slack: a signed submission of the `/coc-report` form (view_submission) to the live
+         service's /slack/interactivity, from a Slack user id of its own; Slack's Web API is
+         the fake in tests/support/fake_slack.py (set up for this channel only), and
+         "acknowledged" means the direct message to that user arrived there (the team
+         channel's notice does not count)
 - email: `care intake email` as an MTA would run it (a new process per message)
 - staff: `care report --relayed-by ...` (a new process per report)
 
@@ -27,7 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -36,7 +41,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SAMPLES = {"web": 20, "email": 8, "staff": 8}
+SAMPLES = {"web": 20, "slack": 20, "email": 8, "staff": 8}
 BURST, BURST_WINDOW_S, ACK_TIMEOUT_S = 50, 10.0, 120.0
 
 
@@ -69,9 +74,19 @@ class Bench:
         )
 
 
+def email_address(name: str, i: int) -> str:
+    return f"{name}{i}@example.net"
+
+
+def no_setup(bench: Bench) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
 @dataclass(frozen=True)
 class Channel:
     send: Callable[[Bench, str], None]
+    address: Callable[[str, int], str] = email_address  # the i-th sample's recipient
+    setup: Callable[[Bench], AbstractContextManager[None]] = no_setup  # around its samples
 
 
 def send_web(bench: Bench, recipient: str) -> None:
@@ -80,6 +95,45 @@ def send_web(bench: Bench, recipient: str) -> None:
     body = {"what_happened": "bench report", "contact": recipient, "consent_to_contact": True}
     answer = httpx.post(f"{bench.base_url}/reports", json=body, timeout=30)
     answer.raise_for_status()
+
+
+def send_slack(bench: Bench, user_id: str) -> None:
+    import httpx
+
+    from tests.support import slack_requests as sr
+
+    payload = sr.submission(user=user_id, view_id=f"V{user_id}", narrative="bench report")
+    body = sr.interaction_body(payload)
+    headers = sr.signed(body, content_type=sr.FORM)
+    url = f"{bench.base_url}/slack/interactivity"
+    answer = httpx.post(url, content=body, headers=headers, timeout=30)
+    answer.raise_for_status()
+    if answer.json().get("response_action") != "update":
+        raise RuntimeError(f"slack form not accepted: {answer.text[:200]}")
+
+
+def slack_user(name: str, i: int) -> str:
+    return f"UBENCH{i:04d}"
+
+
+@contextmanager
+def fake_slack(bench: Bench) -> Iterator[None]:
+    """The fake Slack Web API, with CARE pointed at it; a DM to a user is their ack."""
+    from tests.support.fake_slack import (
+        TEAM_CHANNEL,
+        Call,
+        running_fake_slack,
+        slack_configured,
+    )
+
+    def on_call(call: Call) -> None:
+        channel = str(call.args.get("channel") or "")
+        if call.method == "chat.postMessage" and channel and channel != TEAM_CHANNEL:
+            bench.arrived(channel)
+
+    with running_fake_slack() as fake, slack_configured(fake):
+        fake.on_call = on_call
+        yield
 
 
 def send_email(bench: Bench, recipient: str) -> None:
@@ -99,6 +153,7 @@ def send_staff(bench: Bench, recipient: str) -> None:
 
 CHANNELS: dict[str, Channel] = {
     "web": Channel(send_web),
+    "slack": Channel(send_slack, address=slack_user, setup=fake_slack),
     "email": Channel(send_email),
     "staff": Channel(send_staff),
 }
@@ -106,13 +161,14 @@ CHANNELS: dict[str, Channel] = {
 
 def measure(bench: Bench, name: str, count: int) -> list[float]:
     """Seconds from sending each report to its acknowledgement arriving (one at a time)."""
-    times = []
-    for i in range(count):
-        recipient = f"{name}{i}@example.net"
-        start = time.monotonic()
-        CHANNELS[name].send(bench, recipient)
-        arrived = bench.wait([recipient]).get(recipient)
-        times.append((arrived - start) if arrived else float("inf"))
+    channel, times = CHANNELS[name], []
+    with channel.setup(bench):
+        for i in range(count):
+            recipient = channel.address(name, i)
+            start = time.monotonic()
+            channel.send(bench, recipient)
+            arrived = bench.wait([recipient]).get(recipient)
+            times.append((arrived - start) if arrived else float("inf"))
     return times
 
 

@@ -2,6 +2,7 @@
 
 It records every call (method, arguments, raw body), answers ``ok`` the way Slack does,
 and can be told to fail the next calls of a method with a Slack error or an HTTP 429.
+``on_call``, if set, is told of each call as it arrives (bench/intake.py times DMs by it).
 ``POST /response/...`` stands in for an interaction's ``response_url``.
 """
 
@@ -11,7 +12,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +49,7 @@ class FakeSlack:
     lock: threading.Lock = field(default_factory=threading.Lock)
     base_url: str = ""
     counter: int = 0
+    on_call: Callable[[Call], None] | None = None  # told of each call once it is recorded
 
     def fail(self, method: str, error: str, *, status: int = 200, times: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` fail with Slack's ``error``."""
@@ -107,8 +109,11 @@ class _Handler(BaseHTTPRequestHandler):
             args = dict(parse_qsl(raw.decode()))
         fake = self.server.fake
         auth = self.headers.get("Authorization")
+        call = Call(method, args, raw, auth)
         with fake.lock:
-            fake.calls.append(Call(method, args, raw, auth))
+            fake.calls.append(call)
+        if fake.on_call is not None:
+            fake.on_call(call)
         outcome = fake.answer(method, args, auth)
         if isinstance(outcome, Failure):
             headers = {}
