@@ -15,7 +15,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from flows.forms import CODE_FIELD, choice, form
-from flows.waiting import ask
+from flows.waiting import ask, sleep_until_woken
 from models.settings import get_settings
 from tasks.urgent_ack import FLOW_NAME, AckAnswer, AckView, read_ack, record_ack
 
@@ -47,6 +47,8 @@ def acknowledge_urgent(incident_code: str) -> str:
         view = read_ack(incident_code)
         if view.done:
             return view.done
+        if not view.eligible:  # every member is conflicted: the form has nobody to offer
+            sleep_until_woken("ack-blocked")
 
         def store(answer: Any) -> None:
             record_ack(incident_code, answer)
