@@ -12,8 +12,6 @@ from prefect import Flow
 
 from models.settings import Settings
 
-DEPLOYMENT = "care"  # every CARE flow has one deployment of this name
-
 
 @dataclass(frozen=True)
 class FlowSpec:

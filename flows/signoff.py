@@ -18,11 +18,10 @@ from prefect.client.orchestration import get_client
 from prefect.input import RunInput
 from pydantic import Field, create_model
 
-from deployments.registry import DEPLOYMENT
 from flows.waiting import ask, current_run_id, sleep_until_woken
 from models.settings import get_settings
 from tasks.notices import announce_approval, announce_decision
-from tasks.orchestrate import wake
+from tasks.orchestrate import start_deployed, wake
 from tasks.signoff import SignoffAnswer, SignoffView, count_answer, read_signoff, set_signoff_run
 
 FLOW_NAME = "collect-signoff"
@@ -126,14 +125,11 @@ def _collecting(flow_run_id: str | None) -> bool:
 
 def start_signoff_run(view: SignoffView, *, notify_run_id: UUID | None) -> str:
     """Create the decision's `collect-signoff` run; return its id."""
-    with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT}")
-        run = client.create_flow_run_from_deployment(
-            deployment.id,
-            parameters={
-                "decision_id": view.decision_id,
-                "notify_run_id": str(notify_run_id) if notify_run_id else None,
-            },
-            name=f"signoff-{view.incident_code or 'team'}-d{view.decision_id}",
-        )
-    return str(run.id)
+    return start_deployed(
+        FLOW_NAME,
+        parameters={
+            "decision_id": view.decision_id,
+            "notify_run_id": str(notify_run_id) if notify_run_id else None,
+        },
+        name=f"signoff-{view.incident_code or 'team'}-d{view.decision_id}",
+    )

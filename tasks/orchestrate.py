@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -13,6 +14,19 @@ from models import db
 from models.decisions import get_decision
 
 log = logging.getLogger("care.orchestrate")
+DEPLOYMENT = "care"  # every CARE flow has one deployment of this name
+
+
+def start_deployed(
+    flow_name: str, *, parameters: dict[str, Any], name: str, idempotency_key: str | None = None
+) -> str:
+    """Create a run of a CARE flow's deployment (with a key: only once); return its id."""
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(f"{flow_name}/{DEPLOYMENT}")
+        run = client.create_flow_run_from_deployment(
+            deployment.id, parameters=parameters, name=name, idempotency_key=idempotency_key
+        )
+    return str(run.id)
 
 
 def wake(flow_run_id: str | UUID | None, *, patience_s: float = 5.0) -> bool:

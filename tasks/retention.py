@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from prefect import task
-from prefect.client.orchestration import get_client
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +16,7 @@ from models.policy.retention import is_due, purge_due_on, report_starts_on_its_o
 from models.purge import compact, purge_event
 from models.settings import get_settings
 from models.tables import Decision, Incident
+from tasks.orchestrate import start_deployed
 
 
 @dataclass
@@ -84,18 +84,13 @@ def find_due_work(today: date | None = None) -> DueWork:
     return work
 
 
-@task(task_run_name="start-{flow_name}-{event_slug}")
-def start_flow(flow_name: str, event_slug: str, deployment: str = "care") -> str:
+@task(task_run_name="start-{flow}-{event_slug}")
+def start_flow(flow: str, event_slug: str) -> str:
     """Create the edition's run of a deployed flow, once (an idempotency key per edition)."""
-    with get_client(sync_client=True) as client:
-        found = client.read_deployment_by_name(f"{flow_name}/{deployment}")
-        run = client.create_flow_run_from_deployment(
-            found.id,
-            parameters={"event_slug": event_slug},
-            name=f"{flow_name}-{event_slug}",
-            idempotency_key=f"{flow_name}-{event_slug}",
-        )
-    return str(run.id)
+    key = f"{flow}-{event_slug}"
+    return start_deployed(
+        flow, parameters={"event_slug": event_slug}, name=key, idempotency_key=key
+    )
 
 
 @task(task_run_name="erase-d{decision_id}")
@@ -105,14 +100,11 @@ def carry_out_erasure(decision_id: int) -> dict[str, int]:
 
 
 @task(task_run_name="start-erase-person-d{decision_id}")
-def start_erasure_signoff(decision_id: int, deployment: str = "care") -> str:
+def start_erasure_signoff(decision_id: int) -> str:
     """Start the run that collects an erasure's sign-off in the Prefect UI, once."""
-    with get_client(sync_client=True) as client:
-        found = client.read_deployment_by_name(f"erase-person/{deployment}")
-        run = client.create_flow_run_from_deployment(
-            found.id,
-            parameters={"decision_id": decision_id},
-            name=f"erase-d{decision_id}",
-            idempotency_key=f"erase-person-d{decision_id}",
-        )
-    return str(run.id)
+    return start_deployed(
+        "erase-person",
+        parameters={"decision_id": decision_id},
+        name=f"erase-d{decision_id}",
+        idempotency_key=f"erase-person-d{decision_id}",
+    )

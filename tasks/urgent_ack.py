@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -25,6 +24,7 @@ from models.pages import acknowledge
 from models.policy.members import available
 from models.tables import AuditEntry
 from tasks.escalation import finished
+from tasks.orchestrate import start_deployed, wake
 
 FLOW_NAME = "acknowledge-urgent"
 log = logging.getLogger("care.urgent_ack")
@@ -83,30 +83,23 @@ def record_ack(incident_code: str, answer: AckAnswer) -> bool:
 def offer_ack_form(incident_code: str) -> str | None:
     """Create the incident's `acknowledge-urgent` run (once); its id, or None if it could
     not be created (paging never depends on it)."""
-    from deployments.registry import DEPLOYMENT
-
     try:
-        with get_client(sync_client=True) as client:
-            deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT}")
-            run = client.create_flow_run_from_deployment(
-                deployment.id,
-                parameters={"incident_code": incident_code},
-                name=f"acknowledge-{incident_code}",
-                idempotency_key=f"{FLOW_NAME}-{incident_code}",
-            )
+        return start_deployed(
+            FLOW_NAME,
+            parameters={"incident_code": incident_code},
+            name=f"acknowledge-{incident_code}",
+            idempotency_key=f"{FLOW_NAME}-{incident_code}",
+        )
     except Exception as exc:
         log.warning(
             "%s: no acknowledgement form in Prefect (%s)", incident_code, type(exc).__name__
         )
         return None
-    return str(run.id)
 
 
 @task(task_run_name="close-ack-form", cache_policy=NO_CACHE)
 def close_ack_form(run_id: str | None) -> None:
     """Wake the form's run once paging has stopped: it sees why and ends."""
-    from tasks.orchestrate import wake
-
     try:
         wake(run_id)
     except Exception as exc:  # the host's sweep does not know this run: say so

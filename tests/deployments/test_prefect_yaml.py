@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from deployments.registry import DEPLOYMENT, FLOWS
+from deployments.registry import FLOWS
+from tasks.orchestrate import DEPLOYMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 
