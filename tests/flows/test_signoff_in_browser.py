@@ -24,8 +24,8 @@ from sqlalchemy import select
 
 from deployments.embedded import start_prefect
 from models import db
-from models.policy.status import IncidentStatus
 from models.tables import Approval, Decision
+from policy.status import IncidentStatus
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.codes import Codes
 from tests.support.host import (
