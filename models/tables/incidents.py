@@ -43,7 +43,8 @@ class Incident(Base):
     reported_at: Mapped[datetime] = mapped_column(default=utcnow)
     urgent_at: Mapped[datetime | None]
     purged_at: Mapped[datetime | None]
-    acknowledged_at: Mapped[datetime | None]
+    # the receipt sent to the reporter (column named for the guide's "acknowledged")
+    receipt_sent_at: Mapped[datetime | None] = mapped_column("acknowledged_at")
     first_response_at: Mapped[datetime | None]
     review_started_at: Mapped[datetime | None]
     resolution_approved_at: Mapped[datetime | None]
@@ -77,7 +78,8 @@ class Report(Base):
     involved_text: Mapped[str | None] = mapped_column(EncryptedText())
     witnesses_text: Mapped[str | None] = mapped_column(EncryptedText())
     thread_ref: Mapped[str | None] = mapped_column(EncryptedText())  # e-mail Message-ID etc.
-    acknowledged_at: Mapped[datetime | None]
+    # the receipt sent to the reporter (column named for the guide's "acknowledged")
+    receipt_sent_at: Mapped[datetime | None] = mapped_column("acknowledged_at")
     incident: Mapped[Incident] = relationship(back_populates="reports")
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id")
 
