@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from prefect.settings import PREFECT_API_URL
 
+from deployments.host import Host
 from models import db
 from models.tables import Decision
 from tests.support.codes import Codes
@@ -28,7 +29,6 @@ from tests.support.host import (
     answer_form,
     delete_all_runs,
     read_run,
-    running_host,
     wait_for,
     waiting_form,
 )
@@ -97,12 +97,18 @@ def test_a_run_suspended_before_the_move_resumes_after_it(team: Seeded, tmp_path
     assert suspended.state is not None and suspended.state.is_paused()
 
     codes = Codes(team.totp)
-    with running_host() as host:
+    host = Host().start()  # not running_host(): that forgets every run first
+    try:
         assert host.deployments["handle-incident"] == suspended.deployment_id  # the same one
         answer_form(run_id, {"reviewer": "ana", "code": codes.later("ana"), **NO_VIOLATION})
         review = pending(code, "review_outcome")  # the resumed run stored the review, here
+    finally:
+        host.stop()
     assert isinstance(review, Decision)
+    assert incident_run(code) == run_id  # the same run went on: no new one was created
     resumed = read_run(run_id)
     assert resumed.deployment_id == suspended.deployment_id
-    assert resumed.run_count > suspended.run_count  # the same run went on, not a new one
+    assert resumed.state is not None and suspended.state is not None
+    before, after = suspended.state.state_details, resumed.state.state_details
+    assert after.pause_key != before.pause_key  # it ran again (here) and suspended anew
     delete_all_runs()
