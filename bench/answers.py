@@ -37,7 +37,7 @@ import httpx
 from models import db
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.host import running_host
-from tests.support.prefect_load import a_deployment, paused_run, resume
+from tests.support.prefect_load import a_deployment, paused_run, resume, stored
 from tests.support.prefect_server import care_prefect_server
 from tests.support.seed import seed_report, seed_team
 
@@ -60,15 +60,6 @@ def cpu_hog() -> Iterator[None]:
         hog.wait()
 
 
-def stored(client: httpx.Client, run_id: str) -> bool:
-    """Whether Prefect holds the answer of this run's form."""
-    state = client.get(f"/flow_runs/{run_id}").json()["state"]
-    keyset = state["state_details"].get("run_input_keyset") or {}
-    if not keyset:
-        return False
-    return client.get(f"/flow_runs/{run_id}/input/{keyset['response']}").status_code == 200
-
-
 def measure(stock: bool) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="care-bench-answers-"))
     use_care(home, fresh_sqlite(home))
@@ -83,10 +74,10 @@ def measure(stock: bool) -> dict[str, Any]:
                 for number in range(INCIDENTS):
                     seed_report(session, message_id=f"bench-{number}", urgent=number % 2 == 0)
             answers = []
-            for run_id in runs:
-                answers.append(resume(client, run_id))
+            for run in runs:
+                answers.append(resume(client, run.run_id))
                 time.sleep(PACE_S)
-            kept = sum(stored(client, run_id) for run_id in runs)
+            kept = sum(stored(client, run) for run in runs)
     took = [seconds for _, seconds, _ in answers]
     return {
         "answers": ANSWERS,

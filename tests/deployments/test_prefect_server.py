@@ -11,7 +11,7 @@ import httpx
 from prefect.settings import PREFECT_API_URL
 
 from deployments.prefect_server import ImmediateSqliteConfiguration, use_immediate_transactions
-from tests.support.prefect_load import a_deployment, paused_run, resume, writers
+from tests.support.prefect_load import a_deployment, paused_run, resume, stored, writers
 
 
 def test_every_answer_is_accepted_while_others_write(prefect_server: None) -> None:
@@ -20,11 +20,13 @@ def test_every_answer_is_accepted_while_others_write(prefect_server: None) -> No
         target = a_deployment(client)
         runs = [paused_run(client, target) for _ in range(30)]
         with writers(api, target, count=3, limit_s=120):
-            answers = [resume(client, run_id) for run_id in runs]
-        states = {client.get(f"/flow_runs/{run_id}").json()["state"]["name"] for run_id in runs}
+            answers = [resume(client, run.run_id) for run in runs]
+        states = {client.get(f"/flow_runs/{run.run_id}").json()["state"]["name"] for run in runs}
+        kept = [stored(client, run) for run in runs]
     assert [code for code, _, _ in answers if code >= 500] == []
     assert {verdict for _, _, verdict in answers} == {"ACCEPT"}
     assert states == {"Resuming"}
+    assert all(kept)  # every answer is stored for the run to read
 
 
 def test_only_sqlite_gets_the_immediate_configuration(monkeypatch: object) -> None:

@@ -46,7 +46,14 @@ def a_deployment(client: httpx.Client) -> Target:
     return Target(flow_id, str(made["id"]))
 
 
-def paused_run(client: httpx.Client, target: Target) -> str:
+class PausedRun(NamedTuple):
+    """A run waiting with a form, and the key its answer is stored under."""
+
+    run_id: str
+    response_key: str
+
+
+def paused_run(client: httpx.Client, target: Target) -> PausedRun:
     """A run suspended with a form, as a CARE flow leaves it waiting for a member."""
     run = {"flow_id": target.flow_id, "deployment_id": target.deployment_id}
     run_id = str(_post(client, "/flow_runs/", run)["id"])
@@ -67,7 +74,7 @@ def paused_run(client: httpx.Client, target: Target) -> str:
     }
     state = {"type": "PAUSED", "name": "Suspended", "state_details": details}
     _post(client, f"/flow_runs/{run_id}/set_state", {"state": state, "force": True})
-    return run_id
+    return PausedRun(run_id, f"{key}-response")
 
 
 def resume(client: httpx.Client, run_id: str) -> tuple[int, float, str]:
@@ -79,6 +86,11 @@ def resume(client: httpx.Client, run_id: str) -> tuple[int, float, str]:
     took = time.perf_counter() - started
     verdict = response.json().get("status", "") if response.status_code < 500 else ""
     return response.status_code, took, str(verdict)
+
+
+def stored(client: httpx.Client, run: PausedRun) -> bool:
+    """Whether Prefect holds the answer given to this run's form."""
+    return client.get(f"/flow_runs/{run.run_id}/input/{run.response_key}").status_code == 200
 
 
 @contextmanager
