@@ -74,9 +74,10 @@ def start_prefect(
 
 def seed_demo() -> list[str]:
     """A demo event and four demo members, the first time only; return their handles."""
-    from models import db, members
+    from models import db
     from models.db import utcnow
-    from models.events import add_event, list_events
+    from record import members
+    from record.events import add_event, list_events
 
     with db.session_scope() as session:
         if list_events(session):

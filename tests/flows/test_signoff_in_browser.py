@@ -19,8 +19,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from models import db
-from models.policy.status import IncidentStatus
 from models.tables import Approval, Decision
+from policy.status import IncidentStatus
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.codes import Codes
 from tests.support.host import (
