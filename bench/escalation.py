@@ -1,7 +1,7 @@
 """How fast an urgent report pages someone, and how exactly the escalation keeps its timers.
 
-Real parts: a temporary Prefect server, CARE on SQLite, the real twilio client against the
-fake Messages API on 127.0.0.1. Measures:
+Real parts: CARE's Prefect server (temporary, SQLite), CARE on SQLite, the real twilio
+client against the fake Messages API on 127.0.0.1. Measures:
 
 - first SMS: urgent report received (``record.reports.receive`` called) -> the first SMS
   request arriving at the fake Twilio API; 30 reports one at a time, then 20 at once.
@@ -185,11 +185,11 @@ def baseline(fake: FakeTwilio, n: int = 30) -> list[float]:
 
 
 def main() -> None:
-    from prefect.testing.utilities import prefect_test_harness
+    from tests.support.prefect_server import care_prefect_server
 
     home = Path(tempfile.mkdtemp(prefix="care-bench-"))
     use_care(home, fresh_sqlite(home))
-    with prefect_test_harness(server_startup_timeout=120), fake_twilio() as fake:
+    with care_prefect_server(home), fake_twilio() as fake:
         for key, value in {
             "CARE_TWILIO_ACCOUNT_SID": fake.sid,
             "CARE_TWILIO_AUTH_TOKEN": fake.token,
