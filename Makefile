@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test lint typecheck pytest bench venv browser clean
+.PHONY: run test lint typecheck pytest bench venv browser screenshots clean
 
 ## the virtual environment, exactly as uv.lock pins it
 venv: $(VENV)/.synced
@@ -40,6 +40,11 @@ pytest: venv browser
 	CARE_TEST_PG_URL="$$(scripts/postgres.sh)" $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+## the README's screenshots, written to docs/screenshots/ (the tests alone never do)
+screenshots: venv browser
+	CARE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/e2e/test_console_browser.py \
+	  tests/e2e/test_signoff_in_browser.py
 
 bench: venv
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -2,7 +2,7 @@
 
 text/plain is preferred; HTML is reduced to text with nh3 (no markup survives);
 attachments are kept (stored encrypted). The reporter's contact is the From address and
-the thread is the Message-ID, so the acknowledgement answers in the same thread. A second
+the thread is the Message-ID, so the receipt answers in the same thread. A second
 delivery is recognised by its Message-ID, or by a hash of the whole message without one.
 Errors say what is wrong with the message, never what is in it.
 """

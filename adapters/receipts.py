@@ -1,4 +1,4 @@
-"""Acknowledge a report on the reporter's own channel, from the team-approved template.
+"""Send the reporter a receipt on their own channel, from the team-approved template.
 
 The guide: "the CARE team acknowledges receipt as soon as possible and aims to be
 understanding and compassionate ... no commitment to whether this is a violation or to
@@ -28,14 +28,14 @@ from models.tables import Report
 from record import audit, outbox
 from record.reports import Received
 
-log = logging.getLogger("care.acknowledge")
+log = logging.getLogger("care.receipts")
 TEMPLATES = Path(__file__).parent / "templates" / "ack"
-# the reporter's kind of contact -> the channel the acknowledgement goes out on
+# the reporter's kind of contact -> the channel the receipt goes out on
 CHANNEL_FOR_CONTACT = {"email": "email", "slack": "slack", "phone": "sms"}
 
 
 @dataclass(frozen=True)
-class AckText:
+class ReceiptText:
     version: str
     subject: str | None
     body: str
@@ -47,8 +47,8 @@ def approved_version(directory: Path = TEMPLATES) -> str:
     return str(manifest["approved"])
 
 
-def render(channel: str, code: str, *, directory: Path = TEMPLATES) -> AckText:
-    """The approved acknowledgement for a channel, with the case code filled in."""
+def render(channel: str, code: str, *, directory: Path = TEMPLATES) -> ReceiptText:
+    """The approved receipt for a channel, with the case code filled in."""
     version = approved_version(directory)
     raw = (directory / f"{version}.{channel}.txt").read_text(encoding="utf-8")
     text = Template(raw).substitute(code=code)
@@ -56,11 +56,11 @@ def render(channel: str, code: str, *, directory: Path = TEMPLATES) -> AckText:
     if text.startswith("Subject:"):
         first, _, text = text.partition("\n")
         subject = first.removeprefix("Subject:").strip()
-    return AckText(version=version, subject=subject, body=text.strip() + "\n")
+    return ReceiptText(version=version, subject=subject, body=text.strip() + "\n")
 
 
-def acknowledge_report(report_id: int, *, attempts: int = 3, backoff_s: float = 1.0) -> str | None:
-    """Queue and send the acknowledgement; return the message's status (None: nobody to ack)."""
+def send_receipt(report_id: int, *, attempts: int = 3, backoff_s: float = 1.0) -> str | None:
+    """Queue and send the receipt; return the message's status (None: nobody to send to)."""
     message_id = _queue(report_id)
     if message_id is None:
         return None
@@ -70,12 +70,12 @@ def acknowledge_report(report_id: int, *, attempts: int = 3, backoff_s: float = 
             status = deliver(message_id)
             break
         except DeliveryError as exc:
-            log.warning("ack message %s attempt %s failed", message_id, attempt + 1)
+            log.warning("receipt message %s attempt %s failed", message_id, attempt + 1)
             if exc.permanent or attempt + 1 == attempts:
                 return "failed"
             time.sleep(backoff_s * (2**attempt))
     if status == "sent":
-        _mark_acknowledged(report_id, message_id)
+        _mark_receipt_sent(report_id, message_id)
     return status
 
 
@@ -90,13 +90,13 @@ def _queue(report_id: int) -> int | None:
             return None
         assert report.reporter_contact is not None
         text = render(channel, report.incident.code)
-        meta: dict[str, Any] = {"template": f"ack/{text.version}"}
+        meta: dict[str, Any] = {"template": f"ack/{text.version}"}  # the folder, as stored
         if channel == "email" and report.channel == "email" and report.thread_ref:
             meta |= {"in_reply_to": report.thread_ref, "references": report.thread_ref}
         message, _created = outbox.queue(
             session,
             channel=channel,
-            purpose="acknowledgement",
+            purpose="acknowledgement",  # stored: the receipt's purpose keeps its name
             recipient=report.reporter_contact,
             body=text.body,
             subject=text.subject,
@@ -107,21 +107,21 @@ def _queue(report_id: int) -> int | None:
         return message.id
 
 
-def _mark_acknowledged(report_id: int, message_id: int) -> None:
-    """Record the acknowledgement once, even when two follow-ups reach here together."""
+def _mark_receipt_sent(report_id: int, message_id: int) -> None:
+    """Record the receipt once, even when two follow-ups reach here together."""
     now = utcnow()
     with db.session_scope() as session:
         first = session.execute(  # type: ignore[attr-defined]
             update(Report)
-            .where(Report.id == report_id, Report.acknowledged_at.is_(None))
-            .values(acknowledged_at=now)
+            .where(Report.id == report_id, Report.receipt_sent_at.is_(None))
+            .values({Report.receipt_sent_at: now})
         ).rowcount
         if not first:
             return
         report = session.get(Report, report_id)
         assert report is not None
-        if report.incident.acknowledged_at is None:
-            report.incident.acknowledged_at = now
+        if report.incident.receipt_sent_at is None:
+            report.incident.receipt_sent_at = now
         audit.record(
             session,
             actor="care",
@@ -133,10 +133,10 @@ def _mark_acknowledged(report_id: int, message_id: int) -> None:
 
 
 def follow_up(received: Received) -> None:
-    """Acknowledge the reporter and tell the team; safe to run again for the same report."""
+    """Send the reporter's receipt and tell the team; safe to run again for the same report."""
     from adapters.notices import announce_report
 
-    for step in (acknowledge_report, announce_report):
+    for step in (send_receipt, announce_report):
         try:
             step(received.report_id)
         except Exception:  # one failing channel must not stop the other

@@ -102,7 +102,7 @@ def _seed(rng: random.Random) -> None:
                     category=rng.choice(CATEGORIES),
                     reported_at=at,
                     urgent=rng.random() < 0.1,
-                    acknowledged_at=at + timedelta(minutes=rng.uniform(5, 600)),
+                    receipt_sent_at=at + timedelta(minutes=rng.uniform(5, 600)),
                     resolution_approved_at=at + timedelta(hours=rng.uniform(2, 100)),
                     summary="A participant was asked to stop." if n % 10 == 0 else None,
                 )

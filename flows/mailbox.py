@@ -1,7 +1,7 @@
 """Poll the team's mailbox: every unseen mail becomes a report, then is marked seen.
 
 The guide: reports "are typically received by e-mail". Each message is stored (a second
-delivery changes nothing), marked \\Seen, then acknowledged in the reporter's thread. A
+delivery changes nothing), marked \\Seen, then answered with a receipt in the reporter's thread. A
 message that cannot be a report is marked \\Seen and \\Flagged for a human to look at; one
 that could not be stored now (database down) stays unseen and is taken again next time.
 Run names, logs and results carry UIDs, counts and case codes only.
@@ -29,7 +29,7 @@ SCHEDULE_SECONDS = 30  # how often the deployment runs it
     retries=0,
 )
 def take_message(conn: imaplib.IMAP4, uid: str) -> Outcome:
-    """Fetch, store, mark seen, acknowledge one message; return what happened."""
+    """Fetch, store, mark seen, send the receipt for one message; return what happened."""
     from adapters import email_inbox, receipts
     from adapters.email_parse import NotAReport
 

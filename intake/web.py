@@ -1,7 +1,7 @@
 """The web channel: an accessible HTML form at ``/report`` and ``POST /reports`` (form or JSON).
 
 Verify (CSRF for the form, size, rate), parse into one ``ReportIn``, store, answer; the
-acknowledgement and the team notice run after the answer. Whatever goes wrong, the form
+receipt and the team notice run after the answer. Whatever goes wrong, the form
 comes back with what the reporter wrote, so a valid report is never lost.
 """
 
@@ -126,7 +126,7 @@ async def post_report(request: Request, background: BackgroundTasks) -> Response
         log.error("web report could not be stored (%s)", type(exc).__name__)
         message = "We could not store your report just now. Please send it again in a minute."
         return _refused(request, is_form, fields, 503, [message])
-    if received.created:  # a resend (double click) must not acknowledge twice
+    if received.created:  # a resend (double click) must not send a second receipt
         background.add_task(receipts.follow_up, received)
     receipt = ReportReceipt(
         case_code=received.code, duplicate=not received.created, acknowledgement=received.reachable

@@ -27,7 +27,7 @@ from record.events import current_event, get_event
 from record.members import get_member
 
 MILESTONES = {
-    IncidentStatus.acknowledged: "acknowledged_at",
+    IncidentStatus.acknowledged: "receipt_sent_at",
     IncidentStatus.in_review: "review_started_at",
     IncidentStatus.closed: "closed_at",
 }

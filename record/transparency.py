@@ -31,7 +31,7 @@ class IncidentFacts:
     urgent: bool
     violation: str | None
     resolutions: tuple[str, ...]
-    to_acknowledge: timedelta | None
+    to_receipt: timedelta | None
     to_resolve: timedelta | None
     unilateral: int
     law_enforcement: bool
@@ -122,7 +122,7 @@ def _facts(
         urgent=incident.urgent,
         violation=outcome.violation if outcome else None,
         resolutions=outcome.resolutions if outcome else (),
-        to_acknowledge=incident.acknowledged_at - first if incident.acknowledged_at else None,
+        to_receipt=incident.receipt_sent_at - first if incident.receipt_sent_at else None,
         to_resolve=resolved - first if resolved else None,
         unilateral=unilateral,
         law_enforcement=incident.law_enforcement_involved,

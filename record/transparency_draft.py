@@ -127,14 +127,14 @@ def _breakdowns(draft: Draft, incidents: tuple[IncidentFacts, ...], k: int) -> N
 
 def _response(draft: Draft, facts: EditionFacts, k: int) -> None:
     incidents = facts.incidents
-    acks = [i.to_acknowledge for i in incidents if i.to_acknowledge is not None]
+    receipts = [i.to_receipt for i in incidents if i.to_receipt is not None]
     resolves = [i.to_resolve for i in incidents if i.to_resolve is not None]
     unilateral = sum(i.unilateral for i in incidents)
     draft.add(
         "",
         "## How the team responded",
         "",
-        f"- Median time to acknowledge a report: {median_hours(acks, k=k)}",
+        f"- Median time to acknowledge a report: {median_hours(receipts, k=k)}",
         f"- Median time to a resolution: {median_hours(resolves, k=k)}",
         f"- Immediate actions one member took alone (each reviewed by the team): "
         f"{shown_count(unilateral, k=k)}",

@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh CARE database on SQLite and on PostgreSQL."""
+"""Shared fixtures: a fresh CARE database on SQLite and PostgreSQL, Prefect, the host."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from deployments.host import Host
+from models import db
 from tests.support.care_db import drop_postgres, fresh_postgres, fresh_sqlite, use_care
+from tests.support.host import running_host
 from tests.support.prefect_server import care_prefect_server
+from tests.support.seed import Seeded, seed_team
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Prefect's INFO lines on the console drown a failure's own message; they still reach the
@@ -61,3 +65,18 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """CARE's Prefect server (SQLite, as `make run` starts it) for the whole test session."""
     with care_prefect_server(tmp_path_factory.mktemp("prefect")):
         yield
+
+
+@pytest.fixture
+def team(tmp_path: Path, prefect_server: None) -> Seeded:
+    """A real Prefect server and a migrated CARE database with the seeded team."""
+    use_care(tmp_path, fresh_sqlite(tmp_path))
+    with db.session_scope() as session:
+        return seed_team(session)
+
+
+@pytest.fixture
+def host(team: Seeded) -> Iterator[Host]:
+    """The CARE host running flows, for the seeded team."""
+    with running_host() as running:
+        yield running

@@ -141,7 +141,7 @@ def test_staff_relay_records_who_relayed_and_acknowledges_the_reporter(
             "Hall B",
         )
         assert report.narrative == "Sam told me a speaker kept insulting them."
-        assert report.incident.code == code and report.acknowledged_at is not None
+        assert report.incident.code == code and report.receipt_sent_at is not None
     again = care(home, *args, stdin=b"Sam told me a speaker kept insulting them.\n", env=env)
     assert again.stdout.decode().strip() == code and "already recorded" in again.stderr.decode()
 

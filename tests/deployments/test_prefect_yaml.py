@@ -29,3 +29,26 @@ def test_prefect_yaml_deploys_every_flow_of_the_registry_on_the_care_pool() -> N
         schedules = deployment.get("schedules") or []
         interval = spec.interval.total_seconds() if spec.interval else None
         assert [s["interval"] for s in schedules] == ([interval] if interval else [])
+
+
+# What a running installation's deployments and suspended runs name: these must not change
+# when code moves between layers (a run suspended before an upgrade resumes after it).
+PUBLISHED = {
+    "handle-incident": "flows/lifecycle.py:handle_incident",
+    "collect-signoff": "flows/signoff.py:collect_signoff",
+    "escalate-incident": "flows/escalation.py:escalate_incident",
+    "acknowledge-urgent": "flows/acknowledge.py:acknowledge_urgent",
+    "remind-unilateral-reviews": "flows/reminders.py:remind_unilateral_reviews",
+    "poll-mailbox": "flows/mailbox.py:poll_mailbox",
+    "compile-transparency-report": "flows/transparency.py:compile_transparency_report",
+    "purge-personal-data": "flows/retention.py:purge_personal_data",
+    "erase-person": "flows/retention.py:erase_person",
+    "after-conference-sweep": "flows/retention.py:after_conference_sweep",
+}
+
+
+def test_flow_names_and_entrypoints_are_those_already_deployed() -> None:
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    assert {d["entrypoint"] for d in config["deployments"]} == set(PUBLISHED.values())
+    loaded = {spec.load().name: _entrypoint(spec.entrypoint) for spec in FLOWS}
+    assert loaded == PUBLISHED

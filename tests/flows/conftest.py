@@ -1,27 +1,25 @@
-"""Flow tests: a real Prefect server, a migrated CARE database, the host running flows."""
+"""Flow tests: a real Prefect server, warmed once per module, and a fake Twilio API."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from deployments.host import Host
-from models import db
-from tests.support.care_db import fresh_sqlite, use_care
-from tests.support.host import running_host
-from tests.support.seed import Seeded, seed_team
+from models.settings import get_settings
+from tests.support.escalation import warm_prefect
+from tests.support.fake_twilio import FakeTwilio, fake_twilio, use_fake_twilio
+
+
+@pytest.fixture(scope="module")
+def warm(prefect_server: None) -> None:
+    warm_prefect()
 
 
 @pytest.fixture
-def team(tmp_path: Path, prefect_server: None) -> Seeded:
-    use_care(tmp_path, fresh_sqlite(tmp_path))
-    with db.session_scope() as session:
-        return seed_team(session)
-
-
-@pytest.fixture
-def host(team: Seeded) -> Iterator[Host]:
-    with running_host() as running:
+def fake(care_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    """The fake Twilio API, CARE pointed at it, two SMS attempts per page."""
+    with fake_twilio() as running:
+        use_fake_twilio(monkeypatch, running, CARE_SMS_ATTEMPTS="2")
         yield running
+    get_settings.cache_clear()

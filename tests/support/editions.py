@@ -34,7 +34,7 @@ class Spec:
     urgent: bool = False
     violation: str = "yes"
     resolutions: tuple[str, ...] = ("stop_behaviour",)
-    ack_h: float = 1.0
+    receipt_h: float = 1.0
     resolve_h: float = 20.0
     duplicates: int = 0
     summary: str | None = None
@@ -99,7 +99,7 @@ def _close(session: Session, incident: Incident, spec: Spec, reported: datetime)
     for report in incident.reports:
         report.received_at = reported
     incident.category = spec.category
-    incident.acknowledged_at = reported + timedelta(hours=spec.ack_h)
+    incident.receipt_sent_at = reported + timedelta(hours=spec.receipt_h)
     incident.resolution_approved_at = reported + timedelta(hours=spec.resolve_h)
     incident.closed_at = incident.resolution_approved_at
     incident.status = "closed"

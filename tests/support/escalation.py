@@ -17,6 +17,9 @@ from models.tables import AuditEntry, Member, Page
 from record import members
 from record.events import get_event
 from record.incidents import get_incident
+from record.urgent_pages import acknowledge
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.host import read_run
 from tests.support.seed import SECRETS, TEAM, seed_report, seed_team
 
 T = TypeVar("T")
@@ -135,3 +138,23 @@ def warm_prefect() -> None:
         return noop.submit().result()
 
     warm_up()
+
+
+def paged(fake: FakeTwilio) -> list[str]:
+    """The handles paged by SMS, in the order Twilio was asked."""
+    return [HANDLES[r.to] for r in fake.delivered()]
+
+
+def completed(run_id: str) -> bool:
+    return read_run(run_id).state_name == "Completed"
+
+
+def escalation_run(code: str) -> str | None:
+    with db.session_scope() as session:
+        return get_incident(session, code).escalation_flow_run_id
+
+
+def ack(code: str, handle: str, channel: str = "console") -> None:
+    """A member takes the urgent case (as the console would)."""
+    with db.session_scope() as session:
+        acknowledge(session, get_incident(session, code), handle=handle, channel=channel)

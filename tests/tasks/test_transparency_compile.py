@@ -25,8 +25,8 @@ SPECS = [
         summary="A participant made sexist remarks at a social event. "
         "The team asked them to stop; they apologised.",
     ),
-    Spec(A, channel="slack", ack_h=0.5, resolve_h=10),
-    Spec(A, channel="email", ack_h=2, resolve_h=30, unilateral=True),
+    Spec(A, channel="slack", receipt_h=0.5, resolve_h=10),
+    Spec(A, channel="email", receipt_h=2, resolve_h=30, unilateral=True),
     Spec(A, resolutions=("remove_without_refund",), urgent=True),
     # three stalking or photography, one before the event
     Spec(B, day=-10, resolutions=("no_action",), violation="no"),

@@ -4,11 +4,14 @@ The review of an incident is answered through the API (as the UI's resume does);
 sign-off form of its `collect-signoff` run is then filled and submitted in headless
 Chromium: first by a member with a wrong authenticator code (refused, the run waits on),
 then by a second member with a valid code (approved; the incident moves on).
+The form's screenshot goes to a temporary folder; `make screenshots` (CARE_SCREENSHOTS set)
+writes it to docs/screenshots/ for the README.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +42,6 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium"),
 ]
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "prefect-signoff.png"
 VIEWPORT: Any = {"width": 1280, "height": 1200}  # a desktop; the whole resume dialog fits
 WAIT_MS = 30_000  # generous: the machine may be loaded
 log = logging.getLogger("care.test.e2e")
@@ -138,10 +140,13 @@ def _decision_status(decision_id: int) -> str:
         return decision.status
 
 
-def test_two_members_sign_off_in_the_prefect_ui(browser_team: Seeded, prefect_ui: str) -> None:
+def test_two_members_sign_off_in_the_prefect_ui(
+    browser_team: Seeded, prefect_ui: str, tmp_path: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     codes = Codes(browser_team.totp)
+    shot = Path(os.environ.get("CARE_SCREENSHOTS") or tmp_path) / "prefect-signoff.png"
     with db.session_scope() as session:
         code = seed_report(session)
     run_id = incident_run(code)
@@ -157,12 +162,13 @@ def test_two_members_sign_off_in_the_prefect_ui(browser_team: Seeded, prefect_ui
                 "**/*",
                 lambda r: r.continue_() if r.request.url.startswith(prefect_ui) else r.abort(),
             )
-            _sign(page, prefect_ui, signoff_run, "chloe", "000000", SCREENSHOT)
+            _sign(page, prefect_ui, signoff_run, "chloe", "000000", shot)
             wait_for(lambda: "chloe: bad_code" in form_description(signoff_run), timeout=60)
             state = read_run(signoff_run).state
             assert state is not None and state.is_paused()
             assert _approvals(review.id) == [("chloe", False, "bad_code", "ui")]
             assert _decision_status(review.id) == "pending"
+            assert shot.stat().st_size > 10_000  # the form, as the README shows it
 
             _sign(page, prefect_ui, signoff_run, "ben", codes("ben"), None)
         finally:

@@ -49,7 +49,7 @@ def _assert_followed_up_once(fake: FakeSlack, received: Received) -> None:
             ("team_notice", "sent"),
         ]
         report = session.get(Report, received.report_id)
-        assert report is not None and report.acknowledged_at is not None
+        assert report is not None and report.receipt_sent_at is not None
         acks = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "report.acknowledge")
         ).all()

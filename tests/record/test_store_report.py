@@ -54,6 +54,6 @@ def test_illegal_transition_is_refused_with_a_clear_error(care_db: str) -> None:
         with pytest.raises(IllegalTransition, match="DCE26-1"):
             set_status(session, incident, IncidentStatus.closed, actor="ana")
         set_status(session, incident, IncidentStatus.acknowledged, actor="ana")
-        assert incident.acknowledged_at is not None
+        assert incident.receipt_sent_at is not None
     with db.session_scope() as session:
         assert get_incident(session, "DCE26-1").status == "acknowledged"

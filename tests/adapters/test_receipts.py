@@ -1,4 +1,4 @@
-"""The acknowledgement: kind, no promise of an outcome, on the reporter's channel, only once."""
+"""The receipt: kind, no promise of an outcome, on the reporter's channel, only once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from adapters.receipts import TEMPLATES, acknowledge_report, approved_version, render
+from adapters.receipts import TEMPLATES, approved_version, render, send_receipt
 from models import db
 from models.schemas import ReportIn
 from models.tables import AuditEntry, Incident, Message, Report
@@ -67,15 +67,15 @@ def test_email_report_is_acknowledged_in_its_thread_once(care_db: str) -> None:
         seed_team(session)
     report_id = _report("<r1@example.net>")
     with smtp_server() as inbox:
-        assert acknowledge_report(report_id) == "sent"
-        assert acknowledge_report(report_id) == "sent"  # a retried follow-up sends nothing more
+        assert send_receipt(report_id) == "sent"
+        assert send_receipt(report_id) == "sent"  # a retried follow-up sends nothing more
         [mail] = inbox.wait_for(1)
     assert mail["In-Reply-To"] == "<r1@example.net>" and "DCE26-1" in mail.get_content()
     assert len(inbox.messages) == 1
     with db.session_scope() as session:
         report = session.get(Report, report_id)
-        assert report is not None and report.acknowledged_at is not None
-        assert report.incident.acknowledged_at == report.acknowledged_at
+        assert report is not None and report.receipt_sent_at is not None
+        assert report.incident.receipt_sent_at == report.receipt_sent_at
         [message] = session.scalars(select(Message)).all()
         assert (message.idempotency_key, message.status) == (f"ack-report-{report_id}", "sent")
         assert (message.meta or {})["template"] == f"ack/{approved_version()}"
@@ -88,13 +88,13 @@ def test_slack_and_phone_reporters_are_acknowledged_on_their_channel(care_db: st
         seed_team(session)
     slack = _report("slack-1", channel="slack", reporter_contact="U0REPORTER", contact_kind="slack")
     phone = _report("web-1", channel="web", reporter_contact="+353851234599", contact_kind="phone")
-    assert acknowledge_report(slack) == acknowledge_report(phone) == "outbox"  # no credentials
+    assert send_receipt(slack) == send_receipt(phone) == "outbox"  # no credentials
     with db.session_scope() as session:
         sent = {m.channel: m for m in session.scalars(select(Message))}
         assert sent["slack"].recipient == "U0REPORTER" and "DCE26-1" in sent["slack"].body
         assert sent["sms"].recipient == "+353851234599" and "DCE26-2" in sent["sms"].body
         # the outbox is not an acknowledgement that reached anyone
-        assert session.get(Report, slack).acknowledged_at is None  # type: ignore[union-attr]
+        assert session.get(Report, slack).receipt_sent_at is None  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -111,11 +111,11 @@ def test_no_message_without_contact_and_consent(care_db: str, kw: dict[str, obje
         seed_team(session)
     report_id = _report("<quiet@example.net>", **kw)
     with smtp_server() as inbox:
-        assert acknowledge_report(report_id) is None
+        assert send_receipt(report_id) is None
     assert inbox.messages == []
     with db.session_scope() as session:
         assert session.scalars(select(Message)).all() == []
-        assert session.scalars(select(Incident)).one().acknowledged_at is None
+        assert session.scalars(select(Incident)).one().receipt_sent_at is None
 
 
 def test_a_refused_address_is_recorded_as_failed_without_retrying(care_db: str) -> None:
@@ -124,8 +124,8 @@ def test_a_refused_address_is_recorded_as_failed_without_retrying(care_db: str) 
     report_id = _report("<bounce@example.net>")
     with smtp_server() as inbox:
         inbox.refuse = "550 no such user"
-        assert acknowledge_report(report_id, backoff_s=0.01) == "failed"
+        assert send_receipt(report_id, backoff_s=0.01) == "failed"
     with db.session_scope() as session:
         message = session.scalars(select(Message)).one()
         assert message.status == "failed" and "550" in (message.error or "")
-        assert session.get(Report, report_id).acknowledged_at is None  # type: ignore[union-attr]
+        assert session.get(Report, report_id).receipt_sent_at is None  # type: ignore[union-attr]

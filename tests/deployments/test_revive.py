@@ -67,6 +67,7 @@ def test_after_the_last_restart_care_gives_up_and_says_so(team: Seeded, host: Ho
     _fail(first)
     wait_for(lambda: any("gave_up" in line for line in recent(code)), timeout=60)
     assert incident_run(code) == first  # no new run
+    wait_for(lambda: _notices(code), timeout=30)  # told just after the audit entry
     assert "gave up" in _notices(code)[-1]
     host.restart_failed()  # the next sweeps say nothing more
     assert len([n for n in _notices(code) if "gave up" in n]) == 1

@@ -1,0 +1,127 @@
+"""The dispatcher (embedded default): run the due runs of CARE's deployments in threads.
+
+A suspended run holds no thread, so a hundred incidents waiting on sign-off cost nothing;
+a resumed one starts in milliseconds, with no new process. In production a Prefect
+process worker can run the same deployments instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+from uuid import UUID
+
+from prefect import Flow
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterNextScheduledStartTime,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.responses import SetStateStatus
+from prefect.exceptions import Abort, Pause
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.states import Pending, Scheduled
+from prefect.types._datetime import now as prefect_now
+
+from deployments.catalog import PAGE, Catalog
+from deployments.pool import DaemonPool
+
+log = logging.getLogger("care.host")
+URGENT_FLOWS = frozenset({"escalate-incident", "acknowledge-urgent"})
+ROUTINE_AT_ONCE = 4
+
+
+class Dispatcher:
+    """Claim due Scheduled runs and run each in a thread of this process, urgent first."""
+
+    def __init__(self, catalog: Catalog, *, workers: int) -> None:
+        self._catalog = catalog
+        self._pool = DaemonPool(workers, "care-run")
+        self._inflight: set[UUID] = set()
+        self._lock = threading.Lock()
+        # at most this many non-urgent runs at once: on SQLite, Prefect serialises writes,
+        # and a burst of lifecycle runs must not delay an escalation's first SMS
+        self._routine = threading.BoundedSemaphore(ROUTINE_AT_ONCE)
+
+    def reschedule_orphans(self) -> int:
+        """Runs left Running or Pending by a host that died: run them again (re-entrant)."""
+        runs = self._catalog.runs_in(StateType.RUNNING, StateType.PENDING)
+        with get_client(sync_client=True) as client:
+            for run in runs:
+                client.set_flow_run_state(run.id, Scheduled(name="Rescheduled"), force=True)
+        if runs:
+            log.info("rescheduled %d runs interrupted by a restart", len(runs))
+        return len(runs)
+
+    def dispatch_due(self, client: SyncPrefectClient) -> int:
+        """Claim the due Scheduled runs of CARE's deployments and run each in a thread."""
+        urgent = {d for name, d in self._catalog.ids.items() if name in URGENT_FLOWS}
+        claimed = 0
+        for run in sorted(_due(client, self._catalog), key=lambda r: r.deployment_id not in urgent):
+            routine = run.deployment_id not in urgent
+            if not self._take(run.id, routine):
+                continue
+            result = client.set_flow_run_state(run.id, Pending())  # type: ignore[var-annotated]
+            flow = self._catalog.flows.get(run.deployment_id) if run.deployment_id else None
+            if result.status != SetStateStatus.ACCEPT or flow is None:
+                self._done(run.id, routine)
+                continue
+            self._pool.submit(self._execute, run.id, flow, routine)
+            claimed += 1
+        return claimed
+
+    def shutdown(self) -> None:
+        self._pool.shutdown()
+
+    def _take(self, run_id: UUID, routine: bool) -> bool:
+        """Mark the run as ours, unless it already is or the routine runs are all busy."""
+        with self._lock:
+            if run_id in self._inflight:
+                return False
+            if routine and not self._routine.acquire(blocking=False):
+                return False  # the next poll claims it
+            self._inflight.add(run_id)
+            return True
+
+    def _execute(self, run_id: UUID, flow: Flow[..., Any], routine: bool) -> None:
+        from prefect.flow_engine import run_flow
+
+        try:
+            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+                with get_client(sync_client=True) as client:
+                    flow_run = client.read_flow_run(run_id)
+                run_flow(flow, flow_run=flow_run)
+        except Pause:
+            log.debug("run %s suspended", run_id)
+        except Abort:
+            log.info("run %s aborted by the orchestrator", run_id)
+        except Exception as exc:  # the engine has recorded the failure on the run
+            log.error("run %s failed: %s", run_id, type(exc).__name__)
+        finally:
+            self._done(run_id, routine)
+
+    def _done(self, run_id: UUID, routine: bool) -> None:
+        with self._lock:
+            self._inflight.discard(run_id)
+            if routine:
+                self._routine.release()
+
+
+def _due(client: SyncPrefectClient, catalog: Catalog) -> list[FlowRun]:
+    """The Scheduled runs of CARE's deployments whose start time has come."""
+    # a pure read: the workers' endpoint (get_scheduled_flow_runs_for_deployments)
+    # also writes "last polled" on every call, which locks Prefect's SQLite
+    return client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+            next_scheduled_start_time=FlowRunFilterNextScheduledStartTime(
+                before_=prefect_now("UTC")
+            ),
+        ),
+        deployment_filter=catalog.filter(),
+        limit=PAGE,
+    )

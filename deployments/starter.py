@@ -1,0 +1,109 @@
+"""Start each incident's flows from the record: a lifecycle run, and an escalation if urgent.
+
+Intake only stores reports, so it works even while Prefect is down. Urgent first: an
+urgent incident's run is created once its first round of pages is out, and no lifecycle
+run is created while an urgent incident waits for its run (on SQLite, Prefect takes one
+write at a time).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+
+from deployments.catalog import Catalog
+from deployments.pager import FirstRoundPager
+from models.tables import Incident
+from record import flow_runs
+
+log = logging.getLogger("care.host")
+
+
+@dataclass(frozen=True)
+class Starter:
+    """Which flow an incident gets, and where its run id is kept."""
+
+    flow_name: str
+    column: Any  # Incident.flow_run_id or Incident.escalation_flow_run_id
+    only_urgent: bool
+    run_prefix: str
+
+
+ESCALATION = Starter("escalate-incident", Incident.escalation_flow_run_id, True, "escalate")
+STARTERS = (ESCALATION, Starter("handle-incident", Incident.flow_run_id, False, "incident"))
+
+
+def missing(starter: Starter) -> list[flow_runs.OpenIncident]:
+    """The open incidents without the starter's run."""
+    return flow_runs.without_run(column=starter.column, only_urgent=starter.only_urgent)
+
+
+class RunStarter:
+    """Create the runs that incidents in the record are missing."""
+
+    def __init__(self, catalog: Catalog, pager: FirstRoundPager) -> None:
+        self._catalog = catalog
+        self._pager = pager
+        self._urgent_waiting = 0  # urgent incidents without an escalation run
+
+    def start(self, *starters: Starter) -> int:
+        """Create the missing runs of these starters (default: all); return how many."""
+        started = 0
+        for starter in starters or STARTERS:
+            deployment_id = self._catalog.ids.get(starter.flow_name)
+            if deployment_id is None:
+                continue
+            if starter.only_urgent:
+                started += self._start_urgent(starter, deployment_id)
+            else:
+                started += self._start_routine(starter, deployment_id)
+        return started
+
+    def _start_urgent(self, starter: Starter, deployment_id: UUID) -> int:
+        started = 0
+        waiting = missing(starter)
+        self._urgent_waiting = len(waiting)
+        for incident_id, code in waiting:
+            if not self._pager.sent(incident_id):
+                continue  # its pager pokes us when the round is out
+            try:
+                self.create_run(starter, deployment_id, incident_id, code)
+            except Exception:
+                self._urgent_waiting = 0  # Prefect refuses it: hold up nothing else
+                raise
+            self._pager.forget(incident_id)
+            started += 1
+        return started
+
+    def _start_routine(self, starter: Starter, deployment_id: UUID) -> int:
+        started = 0
+        for incident_id, code in missing(starter):
+            if self._urgent_waiting:
+                break  # the escalations' runs first
+            self.create_run(starter, deployment_id, incident_id, code)
+            started += 1
+        return started
+
+    def create_run(
+        self, starter: Starter, deployment_id: UUID, incident_id: int, code: str, attempt: int = 0
+    ) -> None:
+        """Create the incident's run (``attempt`` > 0: a new one for a run that stopped)."""
+        key = f"{starter.flow_name}-{code}" + (f"-restart-{attempt}" if attempt else "")
+        with get_client(sync_client=True) as client:
+            run = client.create_flow_run_from_deployment(
+                deployment_id,
+                parameters={"incident_code": code},
+                name=f"{starter.run_prefix}-{code}",
+                idempotency_key=key,
+            )
+        flow_runs.record_run(
+            incident_id=incident_id,
+            column=starter.column,
+            run_id=str(run.id),
+            replacing=attempt > 0,
+        )
+        log.info("%s: %s run %s", code, starter.flow_name, run.id)
