@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from sqlalchemy import and_, select, update
 
 from deployments import revive
 from deployments.registry import care_flows
+from flows.pause_keys import waited_decision
 from models import db
 from models.settings import get_settings
 from models.tables import Decision, Incident
@@ -73,13 +73,6 @@ ROUTINE_AT_ONCE = 4
 
 
 PAGE = 200  # the most runs the Prefect API returns at once
-PAUSE_KEY = re.compile(r"(?:await-d|signoff-)(\d+)-[0-9a-f]+")
-
-
-def waited_decision(pause_key: str | None) -> int | None:
-    """The decision a suspended run waits on, read from its pause key."""
-    match = PAUSE_KEY.fullmatch(pause_key or "")
-    return int(match.group(1)) if match else None
 
 
 def decision_moved_on(decision_id: int, since: datetime) -> bool:

@@ -18,6 +18,7 @@ from prefect.client.orchestration import get_client
 from prefect.input import RunInput
 from pydantic import Field, create_model
 
+from flows import pause_keys
 from flows.waiting import ask, current_run_id, sleep_until_woken
 from models.settings import get_settings
 from tasks.notices import announce_approval, announce_decision
@@ -92,10 +93,10 @@ def collect_signoff(decision_id: int, notify_run_id: str | None = None) -> str:
             wake(notify_run_id)
             return view.status
         if not view.eligible:  # nobody may approve: wait for a waiver or a new member
-            sleep_until_woken(f"signoff-{decision_id}-blocked")
+            sleep_until_woken(pause_keys.signoff_blocked(decision_id))
         ask(
             signoff_form(view.eligible),
-            step=f"signoff-{decision_id}",
+            step=pause_keys.signoff_form(decision_id),
             description=describe(view),
             store=_store(decision_id),
             parse=SignoffAnswer,
@@ -110,7 +111,7 @@ def await_decision(decision_id: int) -> str:
     if not _collecting(view.flow_run_id):
         run_id = start_signoff_run(view, notify_run_id=current_run_id())
         set_signoff_run(decision_id, run_id)
-    sleep_until_woken(f"await-d{decision_id}")
+    sleep_until_woken(pause_keys.awaiting_decision(decision_id))
     raise AssertionError("unreachable")  # pragma: no cover
 
 

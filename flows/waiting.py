@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
@@ -22,6 +22,7 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel
 
+from flows.pause_keys import pause_key
 from tasks.prefect_store import scrub_soon
 
 F = TypeVar("F", bound=RunInput)
@@ -91,14 +92,14 @@ def ask(
         scrub_soon()  # and off the disk of Prefect's SQLite
         return answer
     forget(step, run_id)  # forms of earlier attempts
-    key = f"{step}-{uuid4().hex[:10]}"
+    key = pause_key(step)
     initial = form.with_initial_data(description=description, **(defaults or {}))
     _suspend(run_id, key, initial)
 
 
 def sleep_until_woken(step: str) -> None:
     """Suspend this run until it is woken (``tasks.orchestrate.wake``) or resumed."""
-    _suspend(current_run_id(), f"{step}-{uuid4().hex[:10]}")
+    _suspend(current_run_id(), pause_key(step))
 
 
 def _suspend(run_id: UUID, key: str, form: type[RunInput] | None = None) -> NoReturn:
