@@ -46,6 +46,7 @@ from deployments import revive
 from deployments.registry import care_flows
 from flows.pause_keys import waited_decision
 from models import db
+from models.policy.signoff import DecisionStatus
 from models.settings import get_settings
 from models.tables import Decision, Incident
 from tasks.escalation import page_first_round
@@ -81,7 +82,7 @@ def decision_moved_on(decision_id: int, since: datetime) -> bool:
         decision = session.get(Decision, decision_id)
         if decision is None:
             return False
-        if decision.status != "pending":
+        if decision.status != DecisionStatus.pending:
             return True
         return any(a.created_at > since for a in decision.approvals)
 

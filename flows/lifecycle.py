@@ -23,7 +23,7 @@ from prefect.input import RunInput
 from flows import forms
 from flows.signoff import await_decision, start_signoff_run
 from flows.waiting import ask, current_run_id, sleep_until_woken
-from models.policy.signoff import DecisionKind
+from models.policy.signoff import DecisionKind, DecisionStatus
 from models.policy.status import IncidentStatus as S
 from models.review import ReviewIn
 from models.settings import get_settings
@@ -221,7 +221,7 @@ def decide_public_statement(code: str) -> None:
     if not t.read_incident(code).happened_in_public:
         return
     t.move_to(code, S.public_statement)
-    if await_decision(t.propose_statement_decision(code)) != "approved":
+    if await_decision(t.propose_statement_decision(code)) != DecisionStatus.approved:
         return
     approved = signed_off_text(code, DecisionKind.public_statement_text)
     t.publish_statement(code, approved)
@@ -241,9 +241,9 @@ def signed_off_text(
         if latest is None and first is not None:
             first()
             continue
-        if latest is not None and latest[1] == "approved":
+        if latest is not None and latest[1] == DecisionStatus.approved:
             return latest[0]
-        if latest is not None and latest[1] == "pending":
+        if latest is not None and latest[1] == DecisionStatus.pending:
             await_decision(latest[0])
             continue
 

@@ -20,6 +20,7 @@ from pydantic import Field, create_model
 
 from flows import pause_keys
 from flows.waiting import ask, current_run_id, sleep_until_woken
+from models.policy.signoff import DecisionStatus
 from models.settings import get_settings
 from tasks.notices import announce_approval, announce_decision
 from tasks.orchestrate import start_deployed, wake
@@ -89,9 +90,9 @@ def collect_signoff(decision_id: int, notify_run_id: str | None = None) -> str:
     announce_decision(decision_id)
     while True:
         view = read_signoff(decision_id)
-        if view.status != "pending":
+        if view.status != DecisionStatus.pending:
             wake(notify_run_id)
-            return view.status
+            return view.status.value
         if not view.eligible:  # nobody may approve: wait for a waiver or a new member
             sleep_until_woken(pause_keys.signoff_blocked(decision_id))
         ask(
@@ -103,10 +104,10 @@ def collect_signoff(decision_id: int, notify_run_id: str | None = None) -> str:
         )
 
 
-def await_decision(decision_id: int) -> str:
+def await_decision(decision_id: int) -> DecisionStatus:
     """Inside a flow: return the decision's outcome, suspending until it has one."""
     view = read_signoff(decision_id)
-    if view.status != "pending":
+    if view.status != DecisionStatus.pending:
         return view.status
     if not _collecting(view.flow_run_id):
         run_id = start_signoff_run(view, notify_run_id=current_run_id())

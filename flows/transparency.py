@@ -19,6 +19,7 @@ from pydantic import Field, create_model
 
 from flows.signoff import await_decision
 from flows.waiting import ask
+from models.policy.signoff import DecisionStatus
 from tasks.summaries import SummaryRequest, summaries_to_ask, write_summary
 from tasks.transparency import (
     DraftCheck,
@@ -97,7 +98,7 @@ def compile_transparency_report(event_slug: str, ask_summaries: bool = True) -> 
     show_report(event_slug)
     decision_id = propose_report(event_slug, check.digest)
     status = await_decision(decision_id)
-    if status != "approved":
+    if status != DecisionStatus.approved:
         return status
     publish_report(event_slug, decision_id)
     return "published"

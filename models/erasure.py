@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from models import audit
 from models.decisions import get_decision, propose
 from models.policy.leaks import fold
-from models.policy.signoff import DecisionKind
+from models.policy.signoff import DecisionKind, DecisionStatus
 from models.purge import ERASED, erase_party, erase_report
 from models.tables import (
     Decision,
@@ -142,7 +142,7 @@ def execute(session: Session, decision_id: int, *, actor: str = "care") -> Count
     payload = decision.payload or {}
     if decision.kind != DecisionKind.erasure.value:
         raise InvalidInput(f"decision {decision_id} is not an erasure")
-    if decision.status != "approved" or payload.get("executed"):
+    if decision.status != DecisionStatus.approved or payload.get("executed"):
         return None
     person = Person(
         email=payload.get("email"), phone=payload.get("phone"), name=payload.get("name")

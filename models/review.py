@@ -24,7 +24,7 @@ from models.policy.resolutions import (
     check_outcome,
     validate_resolutions,
 )
-from models.policy.signoff import DecisionKind
+from models.policy.signoff import DecisionKind, DecisionStatus
 from models.tables import Decision, Incident, Party, ReviewOutcome
 from models.validation import InvalidInput
 
@@ -179,10 +179,10 @@ def review_stage(session: Session, incident: Incident) -> ReviewStage:
             return ReviewStage("gather", rounds, outcome_id=latest.id)
         return ReviewStage("review", rounds + 1)
     decision = session.get(Decision, latest.decision_id) if latest.decision_id else None
-    status = decision.status if decision else "withdrawn"
-    if status == "approved":
+    status = decision.status if decision else DecisionStatus.withdrawn
+    if status == DecisionStatus.approved:
         return ReviewStage("done", rounds, outcome_id=latest.id, decision_id=latest.decision_id)
-    if status == "pending":
+    if status == DecisionStatus.pending:
         return ReviewStage("signoff", rounds, outcome_id=latest.id, decision_id=latest.decision_id)
     return ReviewStage("review", rounds + 1)
 

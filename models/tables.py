@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from models.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
 from models.db import UTCDateTime, utcnow
+from models.policy.signoff import DecisionStatus
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -198,8 +199,8 @@ class Decision(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    # pending | approved | objected | withdrawn
+    status: Mapped[str] = mapped_column(String(16), default=DecisionStatus.pending.value)
+    # a DecisionStatus value
     proposer_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     summary: Mapped[str] = mapped_column(String(500))  # catalogue terms only, no personal data
     body: Mapped[str | None] = mapped_column(EncryptedText())

@@ -26,6 +26,7 @@ from models.policy.report_labels import (
     finding_label,
     resolution_label,
 )
+from models.policy.signoff import DecisionStatus
 from models.transparency import EditionCount, EditionFacts, IncidentFacts
 
 
@@ -140,6 +141,7 @@ def _breakdowns(draft: Draft, incidents: tuple[IncidentFacts, ...], k: int) -> N
 
 def _response(draft: Draft, facts: EditionFacts, k: int) -> None:
     incidents = facts.incidents
+    signed_off = facts.decisions.get(DecisionStatus.approved, 0)
     acks = [i.to_acknowledge for i in incidents if i.to_acknowledge is not None]
     resolves = [i.to_resolve for i in incidents if i.to_resolve is not None]
     unilateral = sum(i.unilateral for i in incidents)
@@ -152,7 +154,7 @@ def _response(draft: Draft, facts: EditionFacts, k: int) -> None:
         f"- Immediate actions one member took alone (each reviewed by the team): "
         f"{shown_count(unilateral, k=k)}",
         f"- Law enforcement involved: {yes_no(any(i.law_enforcement for i in incidents))}",
-        f"- Team decisions signed off: {shown_count(facts.decisions.get('approved', 0), k=k)}",
+        f"- Team decisions signed off: {shown_count(signed_off, k=k)}",
     )
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from models import db
 from models import decisions as decisions_svc
+from models.policy.signoff import DecisionStatus
 from models.tables import Approval
 
 
@@ -17,7 +18,7 @@ class SignoffView(BaseModel):
 
     decision_id: int
     kind: str
-    status: str
+    status: DecisionStatus
     incident_code: str | None
     summary: str
     proposer: str | None

@@ -19,7 +19,7 @@ from models.decisions import get_decision, propose
 from models.events import get_event
 from models.incidents import get_incident
 from models.personal_data import record_guard
-from models.policy.signoff import DecisionKind
+from models.policy.signoff import DecisionKind, DecisionStatus
 from models.settings import Settings, get_settings
 from models.summaries import set_summary
 from models.transparency import EditionFacts, edition_facts, series_history
@@ -172,7 +172,7 @@ def publish_report(event_slug: str, decision_id: int) -> list[str]:
         decision = get_decision(session, decision_id)
         status, approved_digest = decision.status, (decision.payload or {}).get("digest")
     compiled = compile_report(event_slug)
-    if status != "approved" or not compiled.check.clean:
+    if status != DecisionStatus.approved or not compiled.check.clean:
         raise NotApproved(f"decision {decision_id} is {status}; nothing published")
     if compiled.check.digest != approved_digest:
         raise NotApproved(f"the records changed since decision {decision_id}; propose again")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from models import db
 from models import decisions as decisions_svc
 from models.incidents import add_party, declare_conflict, get_incident, store_report
+from models.policy.signoff import DecisionStatus
 from models.policy.status import IncidentStatus
 from models.schemas import ReportIn
 from models.settings import get_settings
@@ -80,7 +81,7 @@ def test_a_wrong_code_is_refused_and_the_form_asks_again(team: Seeded, host: obj
     with db.session_scope() as session:
         refused = session.scalars(select(Approval).where(Approval.refusal == "bad_code")).one()
         assert not refused.counted
-        assert session.get(Decision, review.id).status == "pending"  # type: ignore[union-attr]
+        assert session.get(Decision, review.id).status == DecisionStatus.pending  # type: ignore[union-attr]
 
 
 def test_more_information_loops_back_to_review(team: Seeded, host: object) -> None:
@@ -132,7 +133,7 @@ def test_an_objection_returns_the_outcome_to_review(team: Seeded, host: object) 
     wait_for(lambda: "round 2" in form_description(run_id))
     with db.session_scope() as session:
         objected = session.get(Decision, review.id)
-        assert objected is not None and objected.status == "objected"
+        assert objected is not None and objected.status == DecisionStatus.objected
         assert objected.objection == "We have not heard P1 yet"
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models import db
 from models import decisions as decision_svc
 from models.incidents import add_note, declare_conflict, get_incident
-from models.policy.signoff import DecisionKind
+from models.policy.signoff import DecisionKind, DecisionStatus
 from models.tables import AuditEntry, Conversation, Member, Message, Note
 from tests.support.console import console_app, csrf, next_code, signed_in
 from tests.support.seed import SECRETS, seed_report, seed_team
@@ -145,7 +145,7 @@ def test_approve_a_decision_counts_with_the_policy(case: Case) -> None:
     with db.session_scope() as session:
         decision = decision_svc.get_decision(session, case.decision_id)
         state = decision_svc.state(session, decision)
-        assert state.status == "approved" and state.approvers == ["ana", "ben"]
+        assert state.status == DecisionStatus.approved and state.approvers == ["ana", "ben"]
         assert [(a.claimed_handle, a.channel, a.counted) for a in decision.approvals] == [
             ("ben", "console", True)
         ]
@@ -164,7 +164,7 @@ def test_a_wrong_code_is_refused_and_recorded(case: Case) -> None:
     assert response.status_code == 400 and "The code was not right" in response.text
     with db.session_scope() as session:
         decision = decision_svc.get_decision(session, case.decision_id)
-        assert decision.status == "pending"
+        assert decision.status == DecisionStatus.pending
         assert [(a.counted, a.refusal) for a in decision.approvals] == [(False, "bad_code")]
 
 
@@ -193,7 +193,10 @@ def test_an_objection_sends_the_decision_back(case: Case) -> None:
     assert response.status_code == 200 and "goes back to its proposer" in response.text
     with db.session_scope() as session:
         decision = decision_svc.get_decision(session, case.decision_id)
-        assert (decision.status, decision.objection) == ("objected", "We have not heard P1 yet.")
+        assert (decision.status, decision.objection) == (
+            DecisionStatus.objected,
+            "We have not heard P1 yet.",
+        )
 
 
 def test_a_conflicted_member_cannot_answer(case: Case) -> None:

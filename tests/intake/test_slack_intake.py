@@ -17,7 +17,7 @@ from models import db
 from models import decisions as svc
 from models.incidents import declare_conflict, get_incident
 from models.members import deactivate
-from models.policy.signoff import DecisionKind
+from models.policy.signoff import DecisionKind, DecisionStatus
 from models.tables import Approval, Incident, Message, Report
 from tasks import notices
 from tests.support import slack_requests as sr
@@ -241,7 +241,7 @@ def test_a_members_approval_counts_and_is_announced(slack: Slack) -> None:
     )
     assert slack.interact(click).status_code == 200
     with db.session_scope() as session:
-        assert svc.get_decision(session, decision_id).status == "approved"
+        assert svc.get_decision(session, decision_id).status == DecisionStatus.approved
     [reply] = slack.private_replies()
     assert "counted" in reply
     [announcement] = slack.fake.of("chat.postMessage")
@@ -255,7 +255,7 @@ def test_a_conflicted_members_approval_does_not_count(slack: Slack) -> None:
     slack.interact(sr.click(notices.APPROVE, str(decision_id), user="UBEN"))
     with db.session_scope() as session:
         decision = svc.get_decision(session, decision_id)
-        assert decision.status == "pending"
+        assert decision.status == DecisionStatus.pending
         assert [(a.claimed_handle, a.counted, a.refusal) for a in decision.approvals] == [
             ("ben", False, "conflicted")
         ]
@@ -281,7 +281,7 @@ def test_an_inactive_members_objection_does_not_count(slack: Slack) -> None:
     slack.interact(sr.click(notices.OBJECT, str(decision_id), user="UCHLOE"))
     with db.session_scope() as session:
         decision = svc.get_decision(session, decision_id)
-        assert decision.status == "pending"
+        assert decision.status == DecisionStatus.pending
         assert [a.refusal for a in decision.approvals] == ["inactive"]
 
 

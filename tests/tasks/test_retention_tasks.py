@@ -7,7 +7,7 @@ from datetime import date
 from models import db, decisions, totp
 from models.erasure import Person, propose_erasure
 from models.events import get_event
-from models.policy.signoff import DecisionKind
+from models.policy.signoff import DecisionKind, DecisionStatus
 from tasks.retention import find_due_work, purge_is_due
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
 from tests.support.seed import seed_team
@@ -34,7 +34,7 @@ def test_the_sweep_finds_what_is_due(care_db: str) -> None:
             proposer=None,
             event_id=event.id,
         )
-        report.status = "approved"
+        report.status = DecisionStatus.approved
         erase = propose_erasure(session, Person(email=PEOPLE["party_email"]), proposer="ana")
         erase_id = erase.id
     work = find_due_work.fn(today=date(2026, 4, 26))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import db, decisions
 from models.incidents import get_incident
+from models.policy.signoff import DecisionStatus
 from models.review import ReviewRefused
 from models.tables import AuditEntry, Decision, Message, UnilateralAction
 from models.unilateral import open_unilateral_reviews, record_unilateral_action
@@ -104,4 +105,4 @@ def test_whoever_acted_alone_cannot_approve_the_review_of_their_own_action(
         assert "ana" not in decisions.state(session, review).eligible
         answers = [_approve(session, review.id, handle, codes) for handle in ("ana", "ben")]
         assert [(a.counted, a.refusal) for a in answers] == [(False, "conflicted"), (True, None)]
-        assert review.status == "pending"  # ana's approval did not make the pair
+        assert review.status == DecisionStatus.pending  # ana's approval did not make the pair
