@@ -10,15 +10,15 @@ team channel, so an approval given in someone else's name is seen at once.
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any
 from uuid import UUID
 
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.input import RunInput
-from pydantic import Field, create_model
 
 from flows import pause_keys
+from flows.forms import prefect_form
 from flows.waiting import ask, current_run_id, sleep_until_woken
 from models.policy.signoff import DecisionStatus
 from models.settings import get_settings
@@ -31,25 +31,7 @@ FLOW_NAME = "collect-signoff"
 
 def signoff_form(eligible: list[str]) -> type[RunInput]:
     """The Prefect UI form: the member is chosen from those who may still approve."""
-    member_type: Any = Literal[tuple(eligible)]
-    verdict_type: Any = Literal["approve", "object"]
-    return cast(
-        type[RunInput],
-        create_model(
-            "SignOff",
-            __base__=RunInput,
-            member=(member_type, Field(title="Member", description="Who you are")),
-            verdict=(verdict_type, Field(title="Verdict")),
-            code=(
-                str,
-                Field(
-                    title="Authenticator code",
-                    description="The 6-digit code from your authenticator app",
-                ),
-            ),
-            comment=(str, Field(default="", title="Comment")),
-        ),
-    )
+    return prefect_form(SignoffAnswer, eligible)
 
 
 def describe(view: SignoffView) -> str:
@@ -113,7 +95,6 @@ def await_decision(decision_id: int) -> DecisionStatus:
         run_id = start_signoff_run(view, notify_run_id=current_run_id())
         set_signoff_run(decision_id, run_id)
     sleep_until_woken(pause_keys.awaiting_decision(decision_id))
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _collecting(flow_run_id: str | None) -> bool:

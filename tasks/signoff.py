@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from models import db
 from models import decisions as decisions_svc
+from models.answers import SignoffAnswer
 from models.policy.signoff import DecisionStatus
 from models.tables import Approval
 
@@ -27,15 +28,6 @@ class SignoffView(BaseModel):
     required: int
     flow_run_id: str | None
     last_refusal: str | None = None
-
-
-class SignoffAnswer(BaseModel):
-    """A submitted sign-off form, as read back from Prefect (before the policy looks)."""
-
-    member: str
-    verdict: str
-    code: str = ""
-    comment: str = ""
 
 
 def read_signoff(decision_id: int) -> SignoffView:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any, cast
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
 from sqlalchemy import select
 
 from models import db
 from models import decisions as decisions_svc
 from models.incidents import add_party, declare_conflict, get_incident, store_report
+from models.policy import resolutions
+from models.policy.resolutions import ResolutionEntry
 from models.policy.signoff import DecisionStatus
 from models.policy.status import IncidentStatus
 from models.schemas import ReportIn
@@ -21,7 +29,7 @@ from models.tables import (
 )
 from tasks.orchestrate import wake_open_signoffs
 from tests.support.codes import Codes
-from tests.support.host import answer_form, form_description, wait_for
+from tests.support.host import answer_form, form_description, wait_for, waiting_form
 from tests.support.lifecycle import (
     NO_VIOLATION,
     NOTES,
@@ -211,3 +219,30 @@ def test_an_anonymous_reporter_is_not_told_and_the_skip_is_recorded(
 def _may_still_approve(run_id: str) -> str:
     text = form_description(run_id)
     return text.split("May still approve:**", 1)[1].split("\n", 1)[0]
+
+
+def test_a_resolution_added_to_the_catalogue_is_offered_and_recorded(
+    team: Seeded, host: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apology = ResolutionEntry("apologise", "Ask the participant to apologise", "care")
+    monkeypatch.setattr(resolutions, "CATALOGUE", (*resolutions.CATALOGUE, apology))
+    codes = Codes(team.totp)
+    with db.session_scope() as session:
+        code = seed_report(session)
+    run_id = incident_run(code)
+    assert "resolve_apologise" in _form_schema(run_id)["properties"]  # the real Prefect form
+    answer = {**REVIEW, "resolve_do_not_publish_video": False, "resolve_apologise": True}
+    answer_form(run_id, {"reviewer": "ana", "code": codes.later("ana"), **answer})
+    review = pending(code, "review_outcome")
+    with db.session_scope() as session:
+        outcome = session.scalars(select(ReviewOutcome)).one()
+        assert outcome.resolutions == ["stop_behaviour", "apologise"]
+        assert "resolutions: stop_behaviour, apologise" in review.summary
+
+
+def _form_schema(run_id: str) -> dict[str, Any]:
+    keyset = wait_for(lambda: waiting_form(run_id))
+    assert isinstance(keyset, dict)
+    with get_client(sync_client=True) as client:
+        schema = client.read_flow_run_input(UUID(run_id), keyset["schema"])
+    return cast(dict[str, Any], json.loads(schema) if isinstance(schema, str) else schema)
