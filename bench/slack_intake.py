@@ -74,9 +74,9 @@ def serve() -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def post(client: httpx.Client, path: str, payload: dict) -> float:
+def post(client: httpx.Client, path: str, payload: dict, age_s: float = 0) -> float:
     body = sr.interaction_body(payload)
-    headers = sr.signed(body, content_type=sr.FORM)
+    headers = sr.signed(body, content_type=sr.FORM, age_s=age_s)
     start = time.perf_counter()
     reply = client.post(path, content=body, headers=headers)
     elapsed = _ms(start)
@@ -90,9 +90,11 @@ def through_slack(base: str) -> tuple[list[float], list[float], list[float]]:
         for i in range(N):
             payload = sr.submission(user="UREPORTER", view_id=f"VBENCH{i}")
             first.append(post(client, "/slack/interactivity", payload))
-            retry.append(post(client, "/slack/interactivity", payload))
-        for _ in range(N):
+            # a retry is signed anew (the same signed bytes again are a replay: 409)
+            retry.append(post(client, "/slack/interactivity", payload, age_s=-1))
+        for i in range(N):
             click = sr.click(notices.CONFLICT, "DCE26-1", user="UBEN")
+            click["trigger_id"] = f"T-bench-{i}"  # each click is its own request
             clicks.append(post(client, "/slack/interactivity", click))
     return first, retry, clicks
 

@@ -351,7 +351,7 @@ class Message(Base):
 
 
 class InboundMessage(Base):
-    """Inbound webhook deliveries already handled (Twilio MessageSid, Slack event_id)."""
+    """Inbound deliveries already seen (Twilio MessageSid, Slack event_id, signature digest)."""
 
     __tablename__ = "inbound_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
