@@ -64,4 +64,4 @@ def erase_person(decision_id: int) -> str:
     status = await_decision(decision_id)
     if status == DecisionStatus.approved:
         carry_out_erasure(decision_id)
-    return status
+    return status.value

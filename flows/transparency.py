@@ -83,6 +83,6 @@ def compile_transparency_report(event_slug: str, ask_summaries: bool = True) -> 
     decision_id = propose_report(event_slug, check.digest)
     status = await_decision(decision_id)
     if status != DecisionStatus.approved:
-        return status
+        return status.value
     publish_report(event_slug, decision_id)
     return "published"
