@@ -3,7 +3,7 @@
 A live uvicorn on 127.0.0.1 serves CARE's intake app (SQLite, the embedded default); a
 fake Slack Web API takes the team notices. Each signed report-form submission is sent
 twice (as a retry would be): the answer time is what Slack waits for (it gives up at
-3 s). The baseline is ``intake.pipeline.receive`` called directly in the same process.
+3 s). The baseline is ``record.reports.receive`` called directly in the same process.
 Prints figures, then one JSON line.
 """
 
@@ -24,12 +24,12 @@ import httpx
 import uvicorn
 from sqlalchemy import func, select
 
+from adapters import notices
 from intake.app import create_app
-from intake.pipeline import receive
 from models import db
 from models.schemas import ReportIn
 from models.tables import Report
-from tasks import notices
+from record.reports import receive
 from tests.support import slack_requests as sr
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.fake_slack import running_fake_slack, slack_configured

@@ -29,10 +29,10 @@ from models.answers import (
     ReviewAnswer,
     StatementAnswer,
 )
-from models.policy.signoff import DecisionKind, DecisionStatus
-from models.policy.status import IncidentStatus as S
-from models.review import ReviewStage
 from models.settings import get_settings
+from policy.signoff import DecisionKind, DecisionStatus
+from policy.status import IncidentStatus as S
+from record.review import ReviewStage
 from tasks import lifecycle as t
 from tasks.signoff import read_signoff, set_signoff_run
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.signoff import await_decision
-from models.policy.signoff import DecisionStatus
+from policy.signoff import DecisionStatus
 from tasks.retention import (
     carry_out_erasure,
     compact_database,

@@ -18,7 +18,7 @@ from prefect import flow
 from flows.forms import ask_form
 from flows.signoff import await_decision
 from models.answers import SummaryAnswer
-from models.policy.signoff import DecisionStatus
+from policy.signoff import DecisionStatus
 from tasks.summaries import SummaryRequest, summaries_to_ask, write_summary
 from tasks.transparency import (
     DraftCheck,

@@ -22,8 +22,8 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel
 
+from adapters.prefect_store import scrub_soon
 from flows.pause_keys import pause_key
-from tasks.prefect_store import scrub_soon
 
 A = TypeVar("A", bound=BaseModel)
 R = TypeVar("R")
@@ -97,14 +97,14 @@ def ask(
 
 
 def sleep_until_woken(step: str) -> NoReturn:
-    """Suspend this run until it is woken (``tasks.orchestrate.wake``) or resumed."""
+    """Suspend this run until it is woken (``adapters.prefect_api.wake``) or resumed."""
     _suspend(current_run_id(), pause_key(step))
 
 
 def _suspend(run_id: UUID, key: str, form: type[RunInput] | None = None) -> NoReturn:
     """Suspend this run (raises ``Pause``), also when it was woken just before.
 
-    A member's answer can wake the run (``tasks.orchestrate.wake``) in the moment between
+    A member's answer can wake the run (``adapters.prefect_api.wake``) in the moment between
     its last look at the record and its suspension. Prefect then refuses to suspend a run
     that is Scheduled again; this execution ends as if suspended, and the run starts again
     from the top and reads the answer.

@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 
+from adapters import slack
+from adapters.receipts import follow_up
 from intake import slack_actions, slack_events, slack_replay
-from intake.pipeline import follow_up, receive
 from intake.slack_modal import CALLBACK, report_modal, thanks_view
 from intake.slack_openapi import NOT_CONFIGURED, documented
 from intake.slack_report import field_errors, parse_submission
@@ -29,7 +30,7 @@ from models import db
 from models.settings import get_settings
 from models.tables import Member
 from models.validation import InvalidInput
-from tasks import slack
+from record.reports import receive
 
 log = logging.getLogger("care.intake.slack")
 router = APIRouter(prefix="/slack", tags=["slack"])

@@ -16,8 +16,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from models.policy.categories import Category
-from models.policy.resolutions import Severity, Violation, catalogue
+from policy.categories import Category
+from policy.resolutions import Severity, Violation, catalogue
 
 INTENT = ("yes", "no", "unclear")
 VERDICTS = ("approve", "object")

@@ -7,16 +7,17 @@ from typing import NamedTuple
 from prefect import task
 from pydantic import BaseModel
 
-from models import conversations, db, outcomes, review, unilateral
+from adapters.deliver import deliver
+from adapters.prefect_api import wake_open_signoffs
+from models import db
 from models.answers import ConversationAnswer, FindingsAnswer, ReviewAnswer, StatementAnswer
-from models.incidents import conflicted_handles, get_incident, set_status
-from models.members import member_views
-from models.policy.members import available
-from models.policy.signoff import DecisionKind, DecisionStatus
-from models.policy.status import IncidentStatus, check_transition
 from models.tables import Party, Report
-from tasks.deliver import deliver
-from tasks.orchestrate import wake_open_signoffs
+from policy.members import available
+from policy.signoff import DecisionKind, DecisionStatus
+from policy.status import IncidentStatus, check_transition
+from record import conversations, outcomes, review, unilateral
+from record.incidents import conflicted_handles, get_incident, set_status
+from record.members import member_views
 
 ORDER = list(IncidentStatus)
 

@@ -8,10 +8,10 @@ from prefect import task
 from pydantic import BaseModel
 
 from models import db
-from models import decisions as decisions_svc
 from models.answers import SignoffAnswer
-from models.policy.signoff import DecisionStatus
 from models.tables import Approval
+from policy.signoff import DecisionStatus
+from record import decisions as decisions_svc
 
 
 class SignoffView(BaseModel):

@@ -11,9 +11,6 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import decisions
-from models.incidents import conflicted_handles
-from models.policy.signoff import DecisionStatus
 from models.tables import (
     Approval,
     AuditEntry,
@@ -26,6 +23,9 @@ from models.tables import (
     Page,
     ReviewOutcome,
 )
+from policy.signoff import DecisionStatus
+from record import decisions
+from record.incidents import conflicted_handles
 
 CLOSED = "closed"
 

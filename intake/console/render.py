@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from intake.console.auth import ConsoleError, SignInRequired
-from models.policy.signoff import DecisionStatus
+from policy.signoff import DecisionStatus
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from deployments import revive
-from models import audit, db
+from models import db
 from models.tables import AuditEntry
+from record import audit
 from tests.support.seed import seed_report, seed_team
 
 LIFECYCLE, ESCALATION = "handle-incident", "escalate-incident"

@@ -9,8 +9,8 @@ import pytest
 from flows.forms import form_fields, prefect_form
 from models import answers
 from models.answers import FormAnswer, ReviewAnswer
-from models.policy import resolutions
-from models.policy.resolutions import ResolutionEntry
+from policy import resolutions
+from policy.resolutions import ResolutionEntry
 
 DEFINITIONS = [
     answers.ReviewAnswer,

@@ -10,13 +10,8 @@ import pytest
 from prefect.client.orchestration import get_client
 from sqlalchemy import select
 
+from adapters.prefect_api import wake_open_signoffs
 from models import db
-from models import decisions as decisions_svc
-from models.incidents import add_party, declare_conflict, get_incident, store_report
-from models.policy import resolutions
-from models.policy.resolutions import ResolutionEntry
-from models.policy.signoff import DecisionStatus
-from models.policy.status import IncidentStatus
 from models.schemas import ReportIn
 from models.settings import get_settings
 from models.tables import (
@@ -27,7 +22,12 @@ from models.tables import (
     Note,
     ReviewOutcome,
 )
-from tasks.orchestrate import wake_open_signoffs
+from policy import resolutions
+from policy.resolutions import ResolutionEntry
+from policy.signoff import DecisionStatus
+from policy.status import IncidentStatus
+from record import decisions as decisions_svc
+from record.incidents import add_party, declare_conflict, get_incident, store_report
 from tests.support.codes import Codes
 from tests.support.host import answer_form, form_description, wait_for, waiting_form
 from tests.support.lifecycle import (

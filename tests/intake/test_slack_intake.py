@@ -12,14 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from adapters import notices
 from intake.app import create_app
 from models import db
-from models import decisions as svc
-from models.incidents import declare_conflict, get_incident
-from models.members import deactivate
-from models.policy.signoff import DecisionKind, DecisionStatus
 from models.tables import Approval, Incident, Message, Report
-from tasks import notices
+from policy.signoff import DecisionKind, DecisionStatus
+from record import decisions as svc
+from record.incidents import declare_conflict, get_incident
+from record.members import deactivate
 from tests.support import slack_requests as sr
 from tests.support.fake_slack import TEAM_CHANNEL, FakeSlack, running_fake_slack, slack_configured
 from tests.support.seed import SECRETS, seed_report, seed_team
@@ -300,7 +300,7 @@ def test_a_member_can_acknowledge_an_urgent_case_but_a_stranger_cannot(slack: Sl
 
 
 def _member_id(session: Any, handle: str) -> int:
-    from models.members import get_member
+    from record.members import get_member
 
     return get_member(session, handle).id
 

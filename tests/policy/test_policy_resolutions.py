@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.policy.resolutions import (
-    Violation,
-    catalogue,
-    check_outcome,
-    resolution,
-    validate_resolutions,
-)
+from policy.resolutions import Violation, catalogue, check_outcome, resolution, validate_resolutions
 
 
 class R:
