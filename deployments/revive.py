@@ -10,6 +10,7 @@ and written to the audit trail.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Collection
 from typing import Any
@@ -35,16 +36,38 @@ def stopped(column: Any, failed_run_ids: Collection[str]) -> list[tuple[int, str
         return [(incident_id, code, run_id) for incident_id, code, run_id in session.execute(query)]
 
 
-def _entries(session: Any, code: str, action: str, flow_name: str) -> int:
-    return int(
-        session.scalar(
-            select(func.count()).where(
-                AuditEntry.incident_code == code,
-                AuditEntry.action == action,
-                AuditEntry.detail.contains(f'"flow":"{flow_name}"'),
-            )
+RESTARTED, GAVE_UP = "flow.restarted", "flow.gave_up"
+
+
+def action(what: str, flow_name: str) -> str:
+    """The audit action of a restart (or of giving up) of one flow: ``flow.restarted.<flow>``."""
+    return f"{what}.{flow_name}"
+
+
+def _legacy_flow(detail: str) -> str | None:
+    try:
+        flow_name = json.loads(detail).get("flow")
+    except (ValueError, AttributeError):
+        return None
+    return flow_name if isinstance(flow_name, str) else None
+
+
+def _entries(session: Any, code: str, what: str, flow_name: str) -> int:
+    """How many entries of this kind the incident has for this flow.
+
+    Entries name the flow in their action. Entries of earlier releases have the bare action
+    (``flow.restarted``) and the flow in their detail; the hash chain covers the action, so
+    they cannot be rewritten, and they keep counting (read as JSON, not matched as text).
+    """
+    current = session.scalar(
+        select(func.count()).where(
+            AuditEntry.incident_code == code, AuditEntry.action == action(what, flow_name)
         )
     )
+    legacy = session.scalars(
+        select(AuditEntry.detail).where(AuditEntry.incident_code == code, AuditEntry.action == what)
+    )
+    return int(current) + sum(1 for detail in legacy if _legacy_flow(detail) == flow_name)
 
 
 def next_attempt(code: str, flow_name: str, run_id: str) -> int | None:
@@ -53,12 +76,16 @@ def next_attempt(code: str, flow_name: str, run_id: str) -> int | None:
     from adapters.notices import announce_flow_stopped
 
     with db.session_scope() as session:
-        done = _entries(session, code, "flow.restarted", flow_name)
+        done = _entries(session, code, RESTARTED, flow_name)
         if done >= MAX_RESTARTS:
-            if _entries(session, code, "flow.gave_up", flow_name):
+            if _entries(session, code, GAVE_UP, flow_name):
                 return None
             audit.record(
-                session, actor="care", action="flow.gave_up", incident_code=code, flow=flow_name
+                session,
+                actor="care",
+                action=action(GAVE_UP, flow_name),
+                incident_code=code,
+                flow=flow_name,
             )
             attempt = None
         else:
@@ -66,7 +93,7 @@ def next_attempt(code: str, flow_name: str, run_id: str) -> int | None:
             audit.record(
                 session,
                 actor="care",
-                action="flow.restarted",
+                action=action(RESTARTED, flow_name),
                 incident_code=code,
                 flow=flow_name,
                 attempt=attempt,

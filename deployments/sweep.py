@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from prefect.client.schemas.objects import StateType
 
 from adapters.prefect_api import wake
 from deployments import revive
 from deployments.catalog import Catalog
 from deployments.starter import STARTERS, RunStarter
+from flows.pause_keys import waited_decision
 from record.flow_runs import decision_moved_on
-
-PAUSE_KEY = re.compile(r"(?:await-d|signoff-)(\d+)-[0-9a-f]+")
-
-
-def waited_decision(pause_key: str | None) -> int | None:
-    """The decision a suspended run waits on, read from its pause key."""
-    match = PAUSE_KEY.fullmatch(pause_key or "")
-    return int(match.group(1)) if match else None
-
 
 class Sweeper:
     """What the host does every few seconds, in case something was missed."""

@@ -8,24 +8,12 @@ SMS would. When the case is taken elsewhere, the escalation wakes this run and i
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import flow
-from prefect.input import RunInput
-from pydantic import Field
 
-from flows.forms import CODE_FIELD, choice, form
-from flows.waiting import ask, sleep_until_woken
+from flows.forms import ask_form
+from flows.waiting import sleep_until_woken
 from models.settings import get_settings
 from tasks.urgent_ack import FLOW_NAME, AckAnswer, AckView, read_ack, record_ack
-
-
-def ack_form(eligible: list[str]) -> type[RunInput]:
-    return form(
-        "Acknowledge",
-        member=(choice(eligible), Field(title="Member", description="Who you are")),
-        code=CODE_FIELD,
-    )
 
 
 def describe(view: AckView) -> str:
@@ -50,13 +38,10 @@ def acknowledge_urgent(incident_code: str) -> str:
         if not view.eligible:  # every member is conflicted: the form has nobody to offer
             sleep_until_woken("ack-blocked")
 
-        def store(answer: Any) -> None:
-            record_ack(incident_code, answer)
-
-        ask(
-            ack_form(view.eligible),
+        ask_form(
+            AckAnswer,
+            view.eligible,
             step="ack",
             description=describe(view),
-            store=store,
-            parse=AckAnswer,
+            store=lambda answer: record_ack(incident_code, answer),
         )

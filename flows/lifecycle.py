@@ -15,20 +15,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TypeVar
 
 from prefect import flow
-from prefect.input import RunInput
 
-from flows import forms
+from flows.forms import ask_form
 from flows.signoff import await_decision, start_signoff_run
-from flows.waiting import ask, current_run_id, sleep_until_woken
+from flows.waiting import current_run_id, sleep_until_woken
+from models.answers import (
+    ConversationAnswer,
+    FindingsAnswer,
+    FormAnswer,
+    ReviewAnswer,
+    StatementAnswer,
+)
 from models.settings import get_settings
-from policy.signoff import DecisionKind
+from policy.signoff import DecisionKind, DecisionStatus
 from policy.status import IncidentStatus as S
-from record.review import ReviewIn
+from record.review import ReviewStage
 from tasks import lifecycle as t
 from tasks.signoff import read_signoff, set_signoff_run
+
+A = TypeVar("A", bound=FormAnswer)
 
 
 @flow(
@@ -58,17 +66,19 @@ def _step(code: str, name: str, round_: int | str) -> str:
 def _ask(
     code: str,
     step: str,
-    form: Callable[[list[str]], type[RunInput]],
+    definition: type[A],
     text: str,
-    store: Callable[[Any], None],
-    parse: Any,
+    store: Callable[[A], str | None],
     people: list[str] | None = None,
-) -> None:
-    """Ask the members who may act (or the given ones) with a form; wait if there are none."""
+) -> str | None:
+    """Ask the members who may act (or the given ones) with a form; wait if there are none.
+
+    Returns why the answer was not recorded, if it was not (the next form says so).
+    """
     eligible = people if people is not None else t.read_incident(code).eligible
     if not eligible:
         sleep_until_woken(f"{step}-nobody")
-    ask(form(eligible), step=step, description=text, store=store, parse=parse)
+    return ask_form(definition, eligible, step=step, description=text, store=store)
 
 
 def describe(code: str, step: str, ask_for: str, problem: str | None = None) -> str:
@@ -96,103 +106,78 @@ def start_unilateral_reviews(code: str) -> None:
 
 
 def review_until_signed_off(code: str) -> None:
-    problem: list[str | None] = [None]
+    problem: str | None = None  # why the last answer was not recorded
     while (stage := t.read_stage(code)).step != "done":
         if stage.step == "signoff":
             t.move_to(code, S.awaiting_signoff)
             await_decision(stage.decision_id or 0)
-            continue
-        if stage.step == "gather":
-            t.move_to(code, S.gathering_information)
-            outcome_id = stage.outcome_id or 0
-
-            def findings(a: forms.FindingsAnswer, outcome_id: int = outcome_id) -> None:
-                problem[0] = t.save_findings(code, outcome_id, a.member, a.code, a.findings)
-
-            text = describe(
-                code,
-                "gather information",
-                "Record what was found (the record says what the review asked for).",
-                problem[0],
-            )
-            _ask(
-                code,
-                _step(code, "findings", stage.round),
-                forms.findings_form,
-                text,
-                findings,
-                forms.FindingsAnswer,
-            )
-            continue
-        t.move_to(code, S.in_review)
-
-        def store(a: forms.ReviewAnswer) -> None:
-            problem[0] = t.save_review(code, _review_in(a))
-
-        text = describe(
-            code,
-            f"review, round {stage.round}",
-            "Record the team's review outcome, or ask for more information.",
-            problem[0],
-        )
-        _ask(
-            code,
-            _step(code, "review", stage.round),
-            forms.review_form,
-            text,
-            store,
-            forms.ReviewAnswer,
-        )
+        elif stage.step == "gather":
+            problem = gather_information(code, stage, problem)
+        else:
+            problem = review(code, stage, problem)
 
 
-def _review_in(a: forms.ReviewAnswer) -> ReviewIn:
-    return ReviewIn(
-        reviewer=a.reviewer,
-        code=a.code,
-        needs_information=a.needs_more_information,
-        information_to_gather=a.information_to_gather,
-        what_happened=a.what_happened,
-        category=a.category,
-        violation=a.violation,
-        bad_actors=a.pseudonyms(),
-        intentional=a.intentional,
-        severity=a.severity,
-        resolutions=a.resolutions(),
-        other_resolution=a.other_resolution,
-        happened_in_public=a.happened_in_public,
-        law_enforcement_involved=a.law_enforcement_involved,
-        reporter_explanation=a.reporter_explanation,
-        conflicts=a.conflicts(),
+def gather_information(code: str, stage: ReviewStage, problem: str | None) -> str | None:
+    """Ask for what the review wanted to know; return why the answer was refused, if it was."""
+    t.move_to(code, S.gathering_information)
+    text = describe(
+        code,
+        "gather information",
+        "Record what was found (the record says what the review asked for).",
+        problem,
+    )
+    outcome_id = stage.outcome_id or 0
+    return _ask(
+        code,
+        _step(code, "findings", stage.round),
+        FindingsAnswer,
+        text,
+        lambda answer: t.save_findings(code, outcome_id, answer),
+    )
+
+
+def review(code: str, stage: ReviewStage, problem: str | None) -> str | None:
+    """Ask for the team's review outcome; return why the answer was refused, if it was."""
+    t.move_to(code, S.in_review)
+    text = describe(
+        code,
+        f"review, round {stage.round}",
+        "Record the team's review outcome, or ask for more information.",
+        problem,
+    )
+    return _ask(
+        code,
+        _step(code, "review", stage.round),
+        ReviewAnswer,
+        text,
+        lambda answer: t.save_review(code, answer),
     )
 
 
 def hold_conversations(code: str) -> None:
-    problem: list[str | None] = [None]
+    problem: str | None = None  # why the last answer was not recorded
     while conversations := t.plan_conversations(code):
-        conversation_id = conversations[0]
-        first, second, party = t.conversation_members(conversation_id)
-        t.move_to(code, S.in_conversation)
+        problem = hold_conversation(code, conversations[0], problem)
 
-        def store(a: forms.ConversationAnswer, conversation_id: int = conversation_id) -> None:
-            problem[0] = t.save_conversation(
-                code, conversation_id, a.member, a.code, a.notes, a.held
-            )
 
-        text = describe(
-            code,
-            f"conversation with {party}",
-            f"{first} and {second} hold this conversation. Add the notes; tick when it took place.",
-            problem[0],
-        )
-        _ask(
-            code,
-            _step(code, "conversation", conversation_id),
-            forms.conversation_form,
-            text,
-            store,
-            forms.ConversationAnswer,
-            people=[first, second],
-        )
+def hold_conversation(code: str, conversation_id: int, problem: str | None) -> str | None:
+    """Ask the two members of a conversation for its notes; return a refusal, if any."""
+    first, second, party = t.conversation_members(conversation_id)
+    t.move_to(code, S.in_conversation)
+    text = describe(
+        code,
+        f"conversation with {party}",
+        f"{first} and {second} hold this conversation. Add the notes; tick when it took place.",
+        problem,
+    )
+    return _ask(
+        code,
+        _step(code, "conversation", conversation_id),
+        ConversationAnswer,
+        text,
+        lambda answer: t.save_conversation(code, conversation_id, answer),
+        people=[first, second],
+    )
 
 
 def enact_resolutions(code: str) -> None:
@@ -221,7 +206,7 @@ def decide_public_statement(code: str) -> None:
     if not t.read_incident(code).happened_in_public:
         return
     t.move_to(code, S.public_statement)
-    if await_decision(t.propose_statement_decision(code)) != "approved":
+    if await_decision(t.propose_statement_decision(code)) != DecisionStatus.approved:
         return
     approved = signed_off_text(code, DecisionKind.public_statement_text)
     t.publish_statement(code, approved)
@@ -235,38 +220,43 @@ def signed_off_text(
     first: Callable[[], int] | None = None,
 ) -> int:
     """A text two members signed off: the draft, or a member's rewrite after an objection."""
-    problem: list[str | None] = [None]
+    problem: str | None = None  # why the last answer was not recorded
     while True:
         latest = t.latest_decision(code, kind, report_id)
         if latest is None and first is not None:
             first()
-            continue
-        if latest is not None and latest[1] == "approved":
-            return latest[0]
-        if latest is not None and latest[1] == "pending":
-            await_decision(latest[0])
-            continue
+        elif latest is not None and latest.status == DecisionStatus.approved:
+            return latest.id
+        elif latest is not None and latest.status == DecisionStatus.pending:
+            await_decision(latest.id)
+        else:
+            problem = write_text(code, kind, report_id, latest, problem)
 
-        def store(a: forms.StatementAnswer) -> None:
-            problem[0] = t.save_text(code, kind, a.member, a.code, a.text, report_id)
 
-        what = "message to the reporter" if report_id is not None else "public statement"
-        text = describe(
-            code,
-            what,
-            f"Write the {what} (an earlier draft was objected to, "
-            "or there is none yet); two members sign it off.",
-            problem[0],
-        )
-        round_ = f"{report_id or 0}-{latest[0] if latest else 0}"
-        _ask(
-            code,
-            _step(code, "text", round_),
-            forms.statement_form,
-            text,
-            store,
-            forms.StatementAnswer,
-        )
+def write_text(
+    code: str,
+    kind: DecisionKind,
+    report_id: int | None,
+    latest: t.LatestDecision | None,
+    problem: str | None,
+) -> str | None:
+    """Ask a member to (re)write the text; return why it was refused, if it was."""
+    what = "message to the reporter" if report_id is not None else "public statement"
+    text = describe(
+        code,
+        what,
+        f"Write the {what} (an earlier draft was objected to, "
+        "or there is none yet); two members sign it off.",
+        problem,
+    )
+    round_ = f"{report_id or 0}-{latest.id if latest else 0}"
+    return _ask(
+        code,
+        _step(code, "text", round_),
+        StatementAnswer,
+        text,
+        lambda answer: t.save_text(code, kind, report_id, answer),
+    )
 
 
 def close(code: str) -> None:

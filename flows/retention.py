@@ -13,6 +13,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.signoff import await_decision
+from policy.signoff import DecisionStatus
 from tasks.retention import (
     carry_out_erasure,
     compact_database,
@@ -61,6 +62,6 @@ def after_conference_sweep() -> dict[str, list[str]]:
 def erase_person(decision_id: int) -> str:
     """One person's erasure: wait for the two-member sign-off, then erase everywhere."""
     status = await_decision(decision_id)
-    if status == "approved":
+    if status == DecisionStatus.approved:
         carry_out_erasure(decision_id)
-    return status
+    return status.value

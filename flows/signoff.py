@@ -10,18 +10,20 @@ team channel, so an approval given in someone else's name is seen at once.
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any
 from uuid import UUID
 
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.input import RunInput
-from pydantic import Field, create_model
 
 from adapters.notices import announce_approval, announce_decision
 from adapters.prefect_api import start_deployed, wake
+from flows import pause_keys
+from flows.forms import prefect_form
 from flows.waiting import ask, current_run_id, sleep_until_woken
 from models.settings import get_settings
+from policy.signoff import DecisionStatus
 from tasks.signoff import SignoffAnswer, SignoffView, count_answer, read_signoff, set_signoff_run
 
 FLOW_NAME = "collect-signoff"
@@ -29,25 +31,7 @@ FLOW_NAME = "collect-signoff"
 
 def signoff_form(eligible: list[str]) -> type[RunInput]:
     """The Prefect UI form: the member is chosen from those who may still approve."""
-    member_type: Any = Literal[tuple(eligible)]
-    verdict_type: Any = Literal["approve", "object"]
-    return cast(
-        type[RunInput],
-        create_model(
-            "SignOff",
-            __base__=RunInput,
-            member=(member_type, Field(title="Member", description="Who you are")),
-            verdict=(verdict_type, Field(title="Verdict")),
-            code=(
-                str,
-                Field(
-                    title="Authenticator code",
-                    description="The 6-digit code from your authenticator app",
-                ),
-            ),
-            comment=(str, Field(default="", title="Comment")),
-        ),
-    )
+    return prefect_form(SignoffAnswer, eligible)
 
 
 def describe(view: SignoffView) -> str:
@@ -88,30 +72,29 @@ def collect_signoff(decision_id: int, notify_run_id: str | None = None) -> str:
     announce_decision(decision_id)
     while True:
         view = read_signoff(decision_id)
-        if view.status != "pending":
+        if view.status != DecisionStatus.pending:
             wake(notify_run_id)
-            return view.status
+            return view.status.value
         if not view.eligible:  # nobody may approve: wait for a waiver or a new member
-            sleep_until_woken(f"signoff-{decision_id}-blocked")
+            sleep_until_woken(pause_keys.signoff_blocked(decision_id))
         ask(
             signoff_form(view.eligible),
-            step=f"signoff-{decision_id}",
+            step=pause_keys.signoff_form(decision_id),
             description=describe(view),
             store=_store(decision_id),
             parse=SignoffAnswer,
         )
 
 
-def await_decision(decision_id: int) -> str:
+def await_decision(decision_id: int) -> DecisionStatus:
     """Inside a flow: return the decision's outcome, suspending until it has one."""
     view = read_signoff(decision_id)
-    if view.status != "pending":
+    if view.status != DecisionStatus.pending:
         return view.status
     if not _collecting(view.flow_run_id):
         run_id = start_signoff_run(view, notify_run_id=current_run_id())
         set_signoff_run(decision_id, run_id)
-    sleep_until_woken(f"await-d{decision_id}")
-    raise AssertionError("unreachable")  # pragma: no cover
+    sleep_until_woken(pause_keys.awaiting_decision(decision_id))
 
 
 def _collecting(flow_run_id: str | None) -> bool:

@@ -11,14 +11,14 @@ as Markdown and as a self-contained HTML page.
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from functools import partial
 
 from prefect import flow
-from prefect.input import RunInput
-from pydantic import Field, create_model
 
+from flows.forms import ask_form
 from flows.signoff import await_decision
-from flows.waiting import ask
+from models.answers import SummaryAnswer
+from policy.signoff import DecisionStatus
 from tasks.summaries import SummaryRequest, summaries_to_ask, write_summary
 from tasks.transparency import (
     DraftCheck,
@@ -34,19 +34,6 @@ FLOW_NAME = "compile-transparency-report"
 
 class DraftLeaks(RuntimeError):
     """The draft holds personal data outside the summaries; the message says only where."""
-
-
-def summary_form(writers: tuple[str, ...]) -> type[RunInput]:
-    member: Any = Literal[writers]
-    return cast(
-        type[RunInput],
-        create_model(
-            "Summary",
-            __base__=RunInput,
-            member=(member, Field(title="Member", description="Who writes this summary")),
-            summary=(str, Field(default="", title="Anonymised summary (empty: none)")),
-        ),
-    )
 
 
 def describe(request: SummaryRequest) -> str:
@@ -65,11 +52,8 @@ def describe(request: SummaryRequest) -> str:
     return "\n\n".join(lines)
 
 
-def _store(code: str) -> Any:
-    def store(answer: Any) -> None:
-        write_summary(code, member=answer.member, text=answer.summary)
-
-    return store
+def _store(code: str, answer: SummaryAnswer) -> bool:
+    return write_summary(code, member=answer.member, text=answer.summary)
 
 
 def collect_summaries(event_slug: str) -> DraftCheck:
@@ -80,11 +64,12 @@ def collect_summaries(event_slug: str) -> DraftCheck:
         if not requests:
             return check
         for request in requests:  # suspends at the first one nobody has answered yet
-            ask(
-                summary_form(request.writers),
+            ask_form(
+                SummaryAnswer,
+                request.writers,
                 step=request.step,
                 description=describe(request),
-                store=_store(request.code),
+                store=partial(_store, request.code),
             )
 
 
@@ -97,7 +82,7 @@ def compile_transparency_report(event_slug: str, ask_summaries: bool = True) -> 
     show_report(event_slug)
     decision_id = propose_report(event_slug, check.digest)
     status = await_decision(decision_id)
-    if status != "approved":
-        return status
+    if status != DecisionStatus.approved:
+        return status.value
     publish_report(event_slug, decision_id)
     return "published"

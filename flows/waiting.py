@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
@@ -23,8 +23,10 @@ from prefect.input import RunInput
 from pydantic import BaseModel
 
 from adapters.prefect_store import scrub_soon
+from flows.pause_keys import pause_key
 
-F = TypeVar("F", bound=RunInput)
+A = TypeVar("A", bound=BaseModel)
+R = TypeVar("R")
 STEP = re.compile(r"[a-z][a-z0-9-]{0,60}[a-z0-9]")
 
 
@@ -68,37 +70,35 @@ def forget(step: str, run_id: UUID | None = None) -> None:
 
 
 def ask(
-    form: type[F],
+    form: type[RunInput],
     *,
     step: str,
     description: str,
-    store: Callable[[Any], None],
-    defaults: dict[str, Any] | None = None,
-    parse: type[BaseModel] | None = None,
-) -> Any:
-    """Return this step's answer once a member gave it; until then suspend with the form.
+    store: Callable[[A], R],
+    parse: type[A],
+) -> R:
+    """Return what ``store`` made of this step's answer once a member gave it; until then
+    suspend with the form.
 
-    ``store`` moves the answer (parsed with ``parse``, by default the form itself) into
-    CARE's database before it is deleted from Prefect, so a crash between the two loses
-    nothing. Raises ``prefect.exceptions.Pause`` to suspend.
+    ``store`` moves the answer (parsed with ``parse``) into CARE's database before it is
+    deleted from Prefect, so a crash between the two loses nothing. Raises
+    ``prefect.exceptions.Pause`` to suspend.
     """
     run_id = current_run_id()
     raw = _take_answer(run_id, step)
     if raw is not None:
-        answer = (parse or form).model_validate(raw)
-        store(answer)
+        stored = store(parse.model_validate(raw))
         forget(step, run_id)
         scrub_soon()  # and off the disk of Prefect's SQLite
-        return answer
+        return stored
     forget(step, run_id)  # forms of earlier attempts
-    key = f"{step}-{uuid4().hex[:10]}"
-    initial = form.with_initial_data(description=description, **(defaults or {}))
-    _suspend(run_id, key, initial)
+    initial = form.with_initial_data(description=description)
+    _suspend(run_id, pause_key(step), initial)
 
 
-def sleep_until_woken(step: str) -> None:
+def sleep_until_woken(step: str) -> NoReturn:
     """Suspend this run until it is woken (``adapters.prefect_api.wake``) or resumed."""
-    _suspend(current_run_id(), f"{step}-{uuid4().hex[:10]}")
+    _suspend(current_run_id(), pause_key(step))
 
 
 def _suspend(run_id: UUID, key: str, form: type[RunInput] | None = None) -> NoReturn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policy.resolutions import RESOLUTION_LABELS, Resolution
+from policy.resolutions import OTHER, resolution
 
 CHANNEL_LABELS = {
     "web": "Web form",
@@ -20,9 +20,9 @@ PHASE_LABELS = {
 
 def resolution_label(key: str) -> str:
     try:
-        return RESOLUTION_LABELS[Resolution(key)]
+        return resolution(key).label
     except ValueError:
-        return RESOLUTION_LABELS[Resolution.other]
+        return resolution(OTHER).label
 
 
 def finding_label(key: str) -> str:

@@ -23,6 +23,15 @@ class DecisionKind(StrEnum):
     other = "other"
 
 
+class DecisionStatus(StrEnum):
+    """Where a decision stands; the values are the strings stored in ``decisions.status``."""
+
+    pending = "pending"
+    approved = "approved"
+    objected = "objected"
+    withdrawn = "withdrawn"
+
+
 class Refusal(StrEnum):
     """Why an approval was not counted."""
 

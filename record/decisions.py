@@ -19,6 +19,7 @@ from models.tables import Approval, Decision, Incident, Member, UnilateralAction
 from models.validation import InvalidInput
 from policy.signoff import (
     DecisionKind,
+    DecisionStatus,
     Refusal,
     counted_approvers,
     eligible_approvers,
@@ -46,7 +47,7 @@ class DecisionState:
 
     id: int
     kind: str
-    status: str
+    status: DecisionStatus
     incident_code: str | None
     summary: str
     proposer: str | None
@@ -142,7 +143,7 @@ def state(session: Session, decision: Decision) -> DecisionState:
     return DecisionState(
         id=decision.id,
         kind=decision.kind,
-        status=decision.status,
+        status=DecisionStatus(decision.status),
         incident_code=incident.code if incident else None,
         summary=decision.summary,
         proposer=proposer or None,
@@ -198,7 +199,7 @@ def answer(
     decision = get_decision(session, decision_id)
     member = session.scalar(select(Member).where(Member.handle == handle.strip().lower()))
     refusal: Refusal | None = None
-    if decision.status != "pending":
+    if decision.status != DecisionStatus.pending:
         refusal = Refusal.decision_closed
     if refusal is None:
         refusal = _check_identity(member, code, channel)
@@ -239,7 +240,7 @@ def answer(
         refusal=row.refusal,
     )
     if row.counted and verdict == "object":
-        decision.status = "objected"
+        decision.status = DecisionStatus.objected
         decision.objection = comment
         decision.decided_at = utcnow()
         audit.record(
@@ -250,7 +251,7 @@ def answer(
             decision=decision.id,
         )
     elif row.counted and state(session, decision).quorum:
-        decision.status = "approved"
+        decision.status = DecisionStatus.approved
         decision.decided_at = utcnow()
         audit.record(
             session,
@@ -264,14 +265,14 @@ def answer(
 
 def pending_decisions(session: Session, incident: Incident) -> list[Decision]:
     query = select(Decision).where(
-        Decision.incident_id == incident.id, Decision.status == "pending"
+        Decision.incident_id == incident.id, Decision.status == DecisionStatus.pending
     )
     return list(session.scalars(query.order_by(Decision.id)))
 
 
 def withdraw(session: Session, decision: Decision, *, actor: str) -> None:
-    if decision.status == "pending":
-        decision.status = "withdrawn"
+    if decision.status == DecisionStatus.pending:
+        decision.status = DecisionStatus.withdrawn
         decision.decided_at = utcnow()
         audit.record(session, actor=actor, action="decision.withdraw", decision=decision.id)
 

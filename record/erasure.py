@@ -29,7 +29,7 @@ from models.tables import (
 )
 from models.validation import InvalidInput, email_address, phone_e164
 from policy.leaks import fold
-from policy.signoff import DecisionKind
+from policy.signoff import DecisionKind, DecisionStatus
 from record import audit
 from record.decisions import get_decision, propose
 from record.purge import ERASED, erase_party, erase_report
@@ -142,7 +142,7 @@ def execute(session: Session, decision_id: int, *, actor: str = "care") -> Count
     payload = decision.payload or {}
     if decision.kind != DecisionKind.erasure.value:
         raise InvalidInput(f"decision {decision_id} is not an erasure")
-    if decision.status != "approved" or payload.get("executed"):
+    if decision.status != DecisionStatus.approved or payload.get("executed"):
         return None
     person = Person(
         email=payload.get("email"), phone=payload.get("phone"), name=payload.get("name")

@@ -9,6 +9,7 @@ from sqlalchemy import and_, select, update
 
 from models import db
 from models.tables import Decision, Incident
+from policy.signoff import DecisionStatus
 
 
 class OpenIncident(NamedTuple):
@@ -42,6 +43,6 @@ def decision_moved_on(*, decision_id: int, since: datetime) -> bool:
         decision = session.get(Decision, decision_id)
         if decision is None:
             return False
-        if decision.status != "pending":
+        if decision.status != DecisionStatus.pending:
             return True
         return any(a.created_at > since for a in decision.approvals)

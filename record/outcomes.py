@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models.settings import get_settings
 from models.tables import AuditEntry, Decision, Incident, Member, Report, ReviewOutcome
-from policy.resolutions import RESOLUTION_EXECUTOR, RESOLUTION_LABELS, Resolution
+from policy.resolutions import NO_ACTION, OTHER, resolution
 from policy.signoff import DecisionKind
 from record import audit, decisions, outbox
 from record.review import ReviewRefused, approved_outcome
@@ -33,14 +33,13 @@ def enact_resolutions(session: Session, incident: Incident) -> list[int]:
     outcome = approved_outcome(session, incident)
     queued: list[int] = []
     for key in (outcome.resolutions or []) if outcome else []:
-        executor = RESOLUTION_EXECUTOR[Resolution(key)]
+        entry = resolution(key)
+        executor = entry.executor
         if executor in (None, "care"):
             continue  # no one to tell, or the CARE team's own conversation carries it out
         contact = get_settings().executor_contacts.get(executor)
         channel, recipient = contact.split(":", 1) if contact else ("slack", _team_channel())
-        body = (
-            f"CARE {incident.code}: {RESOLUTION_LABELS[Resolution(key)]}. For the {executor} team."
-        )
+        body = f"CARE {incident.code}: {entry.label}. For the {executor} team."
         message, _ = outbox.queue(
             session,
             channel=channel,
@@ -111,9 +110,7 @@ def propose_reporter_message(session: Session, incident: Incident, report_id: in
 
 def draft_reporter_message(incident: Incident, outcome: ReviewOutcome) -> str:
     actions = [
-        RESOLUTION_LABELS[Resolution(r)]
-        for r in outcome.resolutions or []
-        if r not in (Resolution.no_action, Resolution.other)
+        resolution(r).label for r in outcome.resolutions or [] if r not in (NO_ACTION, OTHER)
     ]
     if outcome.other_resolution:
         actions.append(outcome.other_resolution)

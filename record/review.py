@@ -7,46 +7,25 @@ objection sends the incident back to review. `review_stage` says where the revie
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.answers import INTENT, ReviewAnswer
 from models.db import utcnow
 from models.tables import Decision, Incident, Party, ReviewOutcome
 from models.validation import InvalidInput
 from policy.categories import Category
-from policy.resolutions import Resolution, Severity, Violation, check_outcome, validate_resolutions
-from policy.signoff import DecisionKind
+from policy.resolutions import Severity, Violation, check_outcome, validate_resolutions
+from policy.signoff import DecisionKind, DecisionStatus
 from record import audit, decisions
 from record.incidents import declare_conflict
-
-INTENT = ("yes", "no", "unclear")
 
 
 class ReviewRefused(InvalidInput):
     """A review answer that cannot be recorded; the message names no one."""
-
-
-@dataclass(frozen=True)
-class ReviewIn:
-    reviewer: str
-    code: str
-    needs_information: bool = False
-    information_to_gather: str = ""
-    what_happened: str = ""
-    category: str = Category.other.value
-    violation: str = Violation.undetermined.value
-    bad_actors: list[str] = field(default_factory=list)
-    intentional: str = "unclear"
-    severity: str = Severity.low.value
-    resolutions: list[str] = field(default_factory=list)
-    other_resolution: str = ""
-    happened_in_public: bool = False
-    law_enforcement_involved: bool = False
-    reporter_explanation: str = ""
-    conflicts: list[str] = field(default_factory=list)  # members declaring one at the review
 
 
 @dataclass(frozen=True)
@@ -57,8 +36,8 @@ class ReviewStage:
     decision_id: int | None = None
 
 
-def _check(session: Session, incident: Incident, review: ReviewIn) -> list[Resolution]:
-    if review.needs_information:
+def _check(session: Session, incident: Incident, review: ReviewAnswer) -> list[str]:
+    if review.needs_more_information:
         if not review.information_to_gather.strip():
             raise ReviewRefused("say what information to gather")
         return []
@@ -68,7 +47,7 @@ def _check(session: Session, incident: Incident, review: ReviewIn) -> list[Resol
         Category(review.category)
         violation = Violation(review.violation)
         Severity(review.severity)
-        chosen = [Resolution(r) for r in review.resolutions]
+        chosen = list(review.resolutions)
         validate_resolutions(chosen, other_text_given=bool(review.other_resolution.strip()))
         check_outcome(violation, chosen)
     except ValueError as exc:
@@ -76,13 +55,13 @@ def _check(session: Session, incident: Incident, review: ReviewIn) -> list[Resol
     if review.intentional not in INTENT:
         raise ReviewRefused(f"intentional must be one of {', '.join(INTENT)}")
     known = set(session.scalars(select(Party.pseudonym).where(Party.incident_id == incident.id)))
-    unknown = sorted(set(review.bad_actors) - known)
+    unknown = sorted(set(review.pseudonyms()) - known)
     if unknown:
         raise ReviewRefused(f"not a party of {incident.code}: {', '.join(unknown)}")
     return chosen
 
 
-def record_review(session: Session, incident: Incident, review: ReviewIn) -> ReviewOutcome:
+def record_review(session: Session, incident: Incident, review: ReviewAnswer) -> ReviewOutcome:
     """Record a review outcome; open its sign-off unless more information is needed."""
     member, refusal = decisions.check_member(
         session, handle=review.reviewer, code=review.code, incident=incident, channel="ui"
@@ -100,20 +79,20 @@ def record_review(session: Session, incident: Incident, review: ReviewIn) -> Rev
     outcome = ReviewOutcome(
         incident_id=incident.id,
         reviewer_id=member.id,
-        needs_information=review.needs_information,
+        needs_information=review.needs_more_information,
         information_to_gather=review.information_to_gather or None,
         what_happened=review.what_happened or None,
-        violation=None if review.needs_information else review.violation,
-        bad_actors=sorted(set(review.bad_actors)),
+        violation=None if review.needs_more_information else review.violation,
+        bad_actors=sorted(set(review.pseudonyms())),
         intentional=review.intentional,
         severity=review.severity,
-        resolutions=[r.value for r in chosen],
+        resolutions=chosen,
         other_resolution=review.other_resolution or None,
         reporter_explanation=review.reporter_explanation or None,
     )
     session.add(outcome)
     session.flush()
-    if not review.needs_information:
+    if not review.needs_more_information:
         incident.category = review.category
         incident.happened_in_public = review.happened_in_public
         incident.law_enforcement_involved = review.law_enforcement_involved
@@ -132,14 +111,14 @@ def record_review(session: Session, incident: Incident, review: ReviewIn) -> Rev
         action="review.record",
         incident_code=incident.code,
         outcome=outcome.id,
-        needs_information=review.needs_information,
+        needs_information=review.needs_more_information,
     )
     return outcome
 
 
-def declare_conflicts(session: Session, incident: Incident, review: ReviewIn) -> None:
+def declare_conflicts(session: Session, incident: Incident, review: ReviewAnswer) -> None:
     """Record the conflicts declared at the review (before, and whatever becomes of, it)."""
-    for handle in review.conflicts:
+    for handle in review.conflicts():
         try:
             declare_conflict(session, incident, handle, actor=review.reviewer[:64])
         except InvalidInput as exc:
@@ -173,10 +152,10 @@ def review_stage(session: Session, incident: Incident) -> ReviewStage:
             return ReviewStage("gather", rounds, outcome_id=latest.id)
         return ReviewStage("review", rounds + 1)
     decision = session.get(Decision, latest.decision_id) if latest.decision_id else None
-    status = decision.status if decision else "withdrawn"
-    if status == "approved":
+    status = decision.status if decision else DecisionStatus.withdrawn
+    if status == DecisionStatus.approved:
         return ReviewStage("done", rounds, outcome_id=latest.id, decision_id=latest.decision_id)
-    if status == "pending":
+    if status == DecisionStatus.pending:
         return ReviewStage("signoff", rounds, outcome_id=latest.id, decision_id=latest.decision_id)
     return ReviewStage("review", rounds + 1)
 

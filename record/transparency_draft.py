@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from policy.anonymise import DEFAULT_K, OTHER, median_hours, shown_count, shown_table, tally, yes_no
 from policy.categories import category_label
 from policy.report_labels import CHANNEL_LABELS, PHASE_LABELS, finding_label, resolution_label
+from policy.signoff import DecisionStatus
 from record.transparency import EditionCount, EditionFacts, IncidentFacts
 
 
@@ -127,6 +128,7 @@ def _breakdowns(draft: Draft, incidents: tuple[IncidentFacts, ...], k: int) -> N
 
 def _response(draft: Draft, facts: EditionFacts, k: int) -> None:
     incidents = facts.incidents
+    signed_off = facts.decisions.get(DecisionStatus.approved, 0)
     receipts = [i.to_receipt for i in incidents if i.to_receipt is not None]
     resolves = [i.to_resolve for i in incidents if i.to_resolve is not None]
     unilateral = sum(i.unilateral for i in incidents)
@@ -139,7 +141,7 @@ def _response(draft: Draft, facts: EditionFacts, k: int) -> None:
         f"- Immediate actions one member took alone (each reviewed by the team): "
         f"{shown_count(unilateral, k=k)}",
         f"- Law enforcement involved: {yes_no(any(i.law_enforcement for i in incidents))}",
-        f"- Team decisions signed off: {shown_count(facts.decisions.get('approved', 0), k=k)}",
+        f"- Team decisions signed off: {shown_count(signed_off, k=k)}",
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models.db import utcnow
 from models.tables import Decision, Incident, UnilateralAction
-from policy.signoff import DecisionKind
+from policy.signoff import DecisionKind, DecisionStatus
 from record import audit, decisions
 from record.review import ReviewRefused
 
@@ -68,7 +68,7 @@ def open_unilateral_reviews(session: Session, incident: Incident | None = None) 
     query = (
         select(UnilateralAction.review_decision_id)
         .join(Decision, Decision.id == UnilateralAction.review_decision_id)
-        .where(Decision.status == "pending")
+        .where(Decision.status == DecisionStatus.pending)
     )
     if incident is not None:
         query = query.where(UnilateralAction.incident_id == incident.id)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from prefect import task
 from pydantic import BaseModel
 
 from adapters.deliver import deliver
 from adapters.prefect_api import wake_open_signoffs
 from models import db
+from models.answers import ConversationAnswer, FindingsAnswer, ReviewAnswer, StatementAnswer
 from models.tables import Party, Report
 from policy.members import available
-from policy.signoff import DecisionKind
+from policy.signoff import DecisionKind, DecisionStatus
 from policy.status import IncidentStatus, check_transition
 from record import conversations, outcomes, review, unilateral
 from record.incidents import conflicted_handles, get_incident, set_status
@@ -73,10 +76,10 @@ def move_to(code: str, status: IncidentStatus) -> str:
 
 
 @task(task_run_name="review-{code}")
-def save_review(code: str, answer: review.ReviewIn) -> str | None:
+def save_review(code: str, answer: ReviewAnswer) -> str | None:
     """Record a review answer; return why it was refused (no personal data), if it was."""
     try:
-        if answer.conflicts:  # kept even if the review itself is refused
+        if answer.conflicts():  # kept even if the review itself is refused
             with db.session_scope() as session:
                 review.declare_conflicts(session, get_incident(session, code), answer)
             wake_open_signoffs(code)  # whoever stepped aside leaves every open sign-off
@@ -88,16 +91,17 @@ def save_review(code: str, answer: review.ReviewIn) -> str | None:
 
 
 @task(task_run_name="findings-{code}")
-def save_findings(code: str, outcome_id: int, member: str, otp: str, text: str) -> str | None:
+def save_findings(code: str, outcome_id: int, answer: FindingsAnswer) -> str | None:
+    """Record what was found; return why it was refused, if it was."""
     try:
         with db.session_scope() as session:
             review.record_findings(
                 session,
                 get_incident(session, code),
                 outcome_id=outcome_id,
-                member=member,
-                code=otp,
-                text=text,
+                member=answer.member,
+                code=answer.code,
+                text=answer.findings,
             )
     except review.ReviewRefused as exc:
         return str(exc)
@@ -116,19 +120,18 @@ def conversation_members(conversation_id: int) -> tuple[str, str, str]:
 
 
 @task(task_run_name="conversation-{code}-{conversation_id}")
-def save_conversation(
-    code: str, conversation_id: int, member: str, otp: str, notes: str, held: bool
-) -> str | None:
+def save_conversation(code: str, conversation_id: int, answer: ConversationAnswer) -> str | None:
+    """Record a conversation's notes; return why they were refused, if they were."""
     try:
         with db.session_scope() as session:
             conversations.record_conversation(
                 session,
                 get_incident(session, code),
                 conversation_id=conversation_id,
-                member=member,
-                code=otp,
-                notes=notes,
-                held=held,
+                member=answer.member,
+                code=answer.code,
+                notes=answer.notes,
+                held=answer.held,
             )
     except review.ReviewRefused as exc:
         return str(exc)
@@ -158,14 +161,20 @@ def reporter_reports(code: str) -> tuple[list[int], list[int]]:
         return reachable, skipped
 
 
+class LatestDecision(NamedTuple):
+    id: int
+    status: DecisionStatus
+
+
 def latest_decision(
     code: str, kind: DecisionKind, report_id: int | None = None
-) -> tuple[int, str] | None:
+) -> LatestDecision | None:
+    """The newest decision of a kind on the incident (for one report, if given)."""
     with db.session_scope() as session:
         found = outcomes.latest_decision(
             session, get_incident(session, code), kind, report_id=report_id
         )
-        return (found.id, found.status) if found else None
+        return LatestDecision(found.id, DecisionStatus(found.status)) if found else None
 
 
 @task(task_run_name="draft-reporter-message-{code}-{report_id}")
@@ -182,17 +191,18 @@ def queue_reporter_message(code: str, decision_id: int) -> int:
 
 @task(task_run_name="propose-text-{code}")
 def save_text(
-    code: str, kind: DecisionKind, member: str, otp: str, text: str, report_id: int | None = None
+    code: str, kind: DecisionKind, report_id: int | None, answer: StatementAnswer
 ) -> str | None:
+    """Record a member's text for sign-off; return why it was refused, if it was."""
     try:
         with db.session_scope() as session:
             outcomes.propose_text(
                 session,
                 get_incident(session, code),
                 kind=kind,
-                member=member,
-                code=otp,
-                text=text,
+                member=answer.member,
+                code=answer.code,
+                text=answer.text,
                 report_id=report_id,
             )
     except review.ReviewRefused as exc:

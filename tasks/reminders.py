@@ -10,6 +10,7 @@ from models import db
 from models.db import utcnow
 from models.settings import get_settings
 from models.tables import Decision, Incident, UnilateralAction
+from policy.signoff import DecisionStatus
 from record import outbox
 
 
@@ -24,7 +25,7 @@ def remind_unilateral_reviews_now() -> list[int]:
             select(UnilateralAction, Incident.code)
             .join(Decision, Decision.id == UnilateralAction.review_decision_id)
             .join(Incident, Incident.id == UnilateralAction.incident_id)
-            .where(Decision.status == "pending")
+            .where(Decision.status == DecisionStatus.pending)
         ).all()
         for action, code in rows:
             overdue = now >= action.review_due_at

@@ -15,6 +15,7 @@ from models.db import utcnow
 from models.settings import get_settings
 from models.tables import Decision, Incident
 from policy.retention import is_due, purge_due_on, report_starts_on_its_own
+from policy.signoff import DecisionStatus
 from record import erasure
 from record.events import get_event, list_events
 from record.purge import compact, purge_event
@@ -50,7 +51,7 @@ def _published(session: Session, event_id: int) -> bool:
     query = select(Decision.id).where(
         Decision.event_id == event_id,
         Decision.kind == "transparency_report",
-        Decision.status == "approved",
+        Decision.status == DecisionStatus.approved,
     )
     return session.scalar(query) is not None
 
@@ -74,12 +75,16 @@ def find_due_work(today: date | None = None) -> DueWork:
                 session, event.id
             ):
                 work.reports.append(event.slug)
-        approved = select(Decision).where(Decision.kind == "erasure", Decision.status == "approved")
+        approved = select(Decision).where(
+            Decision.kind == "erasure", Decision.status == DecisionStatus.approved
+        )
         work.erasures = [
             d.id for d in session.scalars(approved) if not (d.payload or {}).get("executed")
         ]
         pending = select(Decision.id).where(
-            Decision.kind == "erasure", Decision.status == "pending", Decision.flow_run_id.is_(None)
+            Decision.kind == "erasure",
+            Decision.status == DecisionStatus.pending,
+            Decision.flow_run_id.is_(None),
         )
         work.erasures_to_sign = list(session.scalars(pending))
     return work

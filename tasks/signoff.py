@@ -8,7 +8,9 @@ from prefect import task
 from pydantic import BaseModel
 
 from models import db
+from models.answers import SignoffAnswer
 from models.tables import Approval
+from policy.signoff import DecisionStatus
 from record import decisions as decisions_svc
 
 
@@ -17,7 +19,7 @@ class SignoffView(BaseModel):
 
     decision_id: int
     kind: str
-    status: str
+    status: DecisionStatus
     incident_code: str | None
     summary: str
     proposer: str | None
@@ -26,15 +28,6 @@ class SignoffView(BaseModel):
     required: int
     flow_run_id: str | None
     last_refusal: str | None = None
-
-
-class SignoffAnswer(BaseModel):
-    """A submitted sign-off form, as read back from Prefect (before the policy looks)."""
-
-    member: str
-    verdict: str
-    code: str = ""
-    comment: str = ""
 
 
 def read_signoff(decision_id: int) -> SignoffView:

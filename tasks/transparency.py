@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from models import db
 from models.settings import Settings, get_settings
-from policy.signoff import DecisionKind
+from policy.signoff import DecisionKind, DecisionStatus
 from record import audit
 from record.decisions import get_decision, propose
 from record.events import get_event
@@ -173,7 +173,7 @@ def publish_report(event_slug: str, decision_id: int) -> list[str]:
         decision = get_decision(session, decision_id)
         status, approved_digest = decision.status, (decision.payload or {}).get("digest")
     compiled = compile_report(event_slug)
-    if status != "approved" or not compiled.check.clean:
+    if status != DecisionStatus.approved or not compiled.check.clean:
         raise NotApproved(f"decision {decision_id} is {status}; nothing published")
     if compiled.check.digest != approved_digest:
         raise NotApproved(f"the records changed since decision {decision_id}; propose again")

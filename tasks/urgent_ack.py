@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from adapters.prefect_api import start_deployed, wake
 from models import db
+from models.answers import AckAnswer
 from models.tables import AuditEntry
 from policy.members import available
 from record.incidents import conflicted_handles, get_incident
@@ -38,11 +38,6 @@ class AckView:
     done: str | None  # acknowledged | closed | not-urgent
     eligible: list[str]
     last_refusal: str | None
-
-
-class AckAnswer(BaseModel):
-    member: str
-    code: str = ""
 
 
 @task(task_run_name="read-ack-{incident_code}", cache_policy=NO_CACHE)

@@ -23,6 +23,7 @@ from models.tables import (
     Page,
     ReviewOutcome,
 )
+from policy.signoff import DecisionStatus
 from record import decisions
 from record.incidents import conflicted_handles
 
@@ -75,7 +76,7 @@ def handles(session: Session) -> dict[int, str]:
 def waiting_for(session: Session, member_id: int, handle: str) -> Waiting:
     """Sign-offs the member may still give, urgent cases to acknowledge, conversations."""
     signoffs = []
-    for d in session.scalars(select(Decision).where(Decision.status == "pending")):
+    for d in session.scalars(select(Decision).where(Decision.status == DecisionStatus.pending)):
         st = decisions.state(session, d)
         if handle in st.eligible:
             incident = session.get(Incident, d.incident_id) if d.incident_id else None

@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from intake.console.auth import ConsoleError, SignInRequired
+from policy.signoff import DecisionStatus
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -47,6 +48,7 @@ def audit_detail(detail: str) -> str:
 
 templates.env.filters["local"] = local_time
 templates.env.filters["detail"] = audit_detail
+templates.env.globals["DecisionStatus"] = DecisionStatus
 
 
 def page(request: Request, name: str, context: dict[str, Any], *, status: int = 200) -> Response:

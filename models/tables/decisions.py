@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.crypto import EncryptedJSON, EncryptedText
 from models.db import utcnow
 from models.tables.base import Base
+from policy.signoff import DecisionStatus
 
 if TYPE_CHECKING:
     from models.tables.people import Member
@@ -30,8 +31,8 @@ class Decision(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    # pending | approved | objected | withdrawn
+    status: Mapped[str] = mapped_column(String(16), default=DecisionStatus.pending.value)
+    # a DecisionStatus value
     proposer_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     summary: Mapped[str] = mapped_column(String(500))  # catalogue terms only, no personal data
     body: Mapped[str | None] = mapped_column(EncryptedText())

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from models import db
 from models.tables import Note
-from policy.signoff import DecisionKind
+from policy.signoff import DecisionKind, DecisionStatus
 from record import decisions as decision_svc
 from record.incidents import add_note, declare_conflict, get_incident
 from tests.support.console import code_now, console_app, next_code
@@ -114,7 +114,7 @@ def test_approve_a_decision_with_a_code(live: Live) -> None:
     live.shot(page, "record-desktop")
     with db.session_scope() as session:
         decision = decision_svc.get_decision(session, live.decision_id)
-        assert decision.status == "approved"
+        assert decision.status == DecisionStatus.approved
         assert decision_svc.state(session, decision).approvers == ["ana", "chloe"]
     page.context.close()
 
@@ -129,7 +129,7 @@ def test_wrong_codes_are_refused(live: Live) -> None:
     form.get_by_role("button", name="Approve").click()
     expect(page.get_by_text("The code was not right").first).to_be_visible()
     with db.session_scope() as session:
-        assert decision_svc.get_decision(session, live.decision_id).status == "pending"
+        assert decision_svc.get_decision(session, live.decision_id).status == DecisionStatus.pending
     page.context.close()
 
 

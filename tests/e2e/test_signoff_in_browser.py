@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from models import db
 from models.tables import Approval, Decision
+from policy.signoff import DecisionStatus
 from policy.status import IncidentStatus
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.codes import Codes
@@ -167,7 +168,7 @@ def test_two_members_sign_off_in_the_prefect_ui(
             state = read_run(signoff_run).state
             assert state is not None and state.is_paused()
             assert _approvals(review.id) == [("chloe", False, "bad_code", "ui")]
-            assert _decision_status(review.id) == "pending"
+            assert _decision_status(review.id) == DecisionStatus.pending
             assert shot.stat().st_size > 10_000  # the form, as the README shows it
 
             _sign(page, prefect_ui, signoff_run, "ben", codes("ben"), None)
@@ -175,7 +176,7 @@ def test_two_members_sign_off_in_the_prefect_ui(
             browser.close()
 
     wait_for(lambda: completed(signoff_run), timeout=60)
-    assert _decision_status(review.id) == "approved"
+    assert _decision_status(review.id) == DecisionStatus.approved
     assert _approvals(review.id)[-1] == ("ben", True, None, "ui")
     # the run keeps the incident code in its name: members find it in the run list
     assert read_run(signoff_run).name == f"signoff-{code}-d{review.id}"

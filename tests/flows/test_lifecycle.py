@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any, cast
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
 from sqlalchemy import select
 
 from adapters.prefect_api import wake_open_signoffs
@@ -16,11 +22,14 @@ from models.tables import (
     Note,
     ReviewOutcome,
 )
+from policy import resolutions
+from policy.resolutions import ResolutionEntry
+from policy.signoff import DecisionStatus
 from policy.status import IncidentStatus
 from record import decisions as decisions_svc
 from record.incidents import add_party, declare_conflict, get_incident, store_report
 from tests.support.codes import Codes
-from tests.support.host import answer_form, form_description, wait_for
+from tests.support.host import answer_form, form_description, wait_for, waiting_form
 from tests.support.lifecycle import (
     NO_VIOLATION,
     NOTES,
@@ -80,7 +89,7 @@ def test_a_wrong_code_is_refused_and_the_form_asks_again(team: Seeded, host: obj
     with db.session_scope() as session:
         refused = session.scalars(select(Approval).where(Approval.refusal == "bad_code")).one()
         assert not refused.counted
-        assert session.get(Decision, review.id).status == "pending"  # type: ignore[union-attr]
+        assert session.get(Decision, review.id).status == DecisionStatus.pending  # type: ignore[union-attr]
 
 
 def test_more_information_loops_back_to_review(team: Seeded, host: object) -> None:
@@ -132,7 +141,7 @@ def test_an_objection_returns_the_outcome_to_review(team: Seeded, host: object) 
     wait_for(lambda: "round 2" in form_description(run_id))
     with db.session_scope() as session:
         objected = session.get(Decision, review.id)
-        assert objected is not None and objected.status == "objected"
+        assert objected is not None and objected.status == DecisionStatus.objected
         assert objected.objection == "We have not heard P1 yet"
 
 
@@ -210,3 +219,30 @@ def test_an_anonymous_reporter_is_not_told_and_the_skip_is_recorded(
 def _may_still_approve(run_id: str) -> str:
     text = form_description(run_id)
     return text.split("May still approve:**", 1)[1].split("\n", 1)[0]
+
+
+def test_a_resolution_added_to_the_catalogue_is_offered_and_recorded(
+    team: Seeded, host: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apology = ResolutionEntry("apologise", "Ask the participant to apologise", "care")
+    monkeypatch.setattr(resolutions, "CATALOGUE", (*resolutions.CATALOGUE, apology))
+    codes = Codes(team.totp)
+    with db.session_scope() as session:
+        code = seed_report(session)
+    run_id = incident_run(code)
+    assert "resolve_apologise" in _form_schema(run_id)["properties"]  # the real Prefect form
+    answer = {**REVIEW, "resolve_do_not_publish_video": False, "resolve_apologise": True}
+    answer_form(run_id, {"reviewer": "ana", "code": codes.later("ana"), **answer})
+    review = pending(code, "review_outcome")
+    with db.session_scope() as session:
+        outcome = session.scalars(select(ReviewOutcome)).one()
+        assert outcome.resolutions == ["stop_behaviour", "apologise"]
+        assert "resolutions: stop_behaviour, apologise" in review.summary
+
+
+def _form_schema(run_id: str) -> dict[str, Any]:
+    keyset = wait_for(lambda: waiting_form(run_id))
+    assert isinstance(keyset, dict)
+    with get_client(sync_client=True) as client:
+        schema = client.read_flow_run_input(UUID(run_id), keyset["schema"])
+    return cast(dict[str, Any], json.loads(schema) if isinstance(schema, str) else schema)

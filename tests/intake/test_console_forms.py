@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from models import db
-from policy.signoff import DecisionKind
+from policy.signoff import DecisionKind, DecisionStatus
 from record import decisions as decision_svc
 from record.events import get_event
 from record.incidents import get_incident
@@ -47,7 +47,7 @@ def test_an_event_wide_signoff_is_answered_from_the_waiting_page(
     assert response.status_code == 200 and "Your approval is counted" in response.text
     with db.session_scope() as session:
         state = decision_svc.state(session, decision_svc.get_decision(session, event_wide))
-        assert state.approvers == ["ana", "ben"] and state.status == "approved"
+        assert state.approvers == ["ana", "ben"] and state.status == DecisionStatus.approved
 
 
 def test_guessing_approval_codes_is_limited(
@@ -67,7 +67,7 @@ def test_guessing_approval_codes_is_limited(
     )
     assert limited.status_code == 429 and "Too many codes" in limited.text
     with db.session_scope() as session:
-        assert decision_svc.get_decision(session, decision_id).status == "pending"
+        assert decision_svc.get_decision(session, decision_id).status == DecisionStatus.pending
 
 
 def test_a_verdict_must_be_approve_or_object(

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from policy.resolutions import (
-    RESOLUTION_EXECUTOR,
-    RESOLUTION_LABELS,
-    Resolution,
-    Violation,
-    check_outcome,
-    validate_resolutions,
-)
+from policy.resolutions import Violation, catalogue, check_outcome, resolution, validate_resolutions
 
-R = Resolution
+
+class R:
+    """The catalogue's keys, by name."""
+
+    no_action = "no_action"
+    stop_behaviour = "stop_behaviour"
+    no_further_contact = "no_further_contact"
+    do_not_publish_video = "do_not_publish_video"
+    cancel_talk = "cancel_talk"
+    remove_without_refund = "remove_without_refund"
+    other = "other"
 
 
 @pytest.mark.parametrize(
-    ("resolution", "label", "executor"),
+    ("key", "label", "executor"),
     [
         pytest.param(R.no_action, "No action", None, id="no action"),
         pytest.param(
@@ -45,13 +48,15 @@ R = Resolution
         pytest.param(R.other, "Other", None, id="resolutions are not restricted to these"),
     ],
 )  # fmt: skip
-def test_catalogue(resolution: Resolution, label: str, executor: str | None) -> None:
-    assert RESOLUTION_LABELS[resolution] == label
-    assert RESOLUTION_EXECUTOR[resolution] == executor
+def test_catalogue(key: str, label: str, executor: str | None) -> None:
+    assert (resolution(key).label, resolution(key).executor) == (label, executor)
 
 
-def test_catalogue_covers_every_resolution() -> None:
-    assert set(RESOLUTION_LABELS) == set(RESOLUTION_EXECUTOR) == set(Resolution)
+def test_the_catalogue_holds_each_resolution_once() -> None:
+    keys = [entry.key for entry in catalogue()]
+    assert len(keys) == len(set(keys)) == 7
+    with pytest.raises(ValueError, match="not a resolution of the catalogue: ban"):
+        resolution("ban")
 
 
 @pytest.mark.parametrize(
@@ -71,11 +76,10 @@ def test_catalogue_covers_every_resolution() -> None:
             [R.cancel_talk, R.cancel_talk], False, "chosen twice: cancel_talk",
             id="the same resolution twice",
         ),
+        pytest.param(["ban"], False, "not a resolution of the catalogue", id="not offered"),
     ],
 )  # fmt: skip
-def test_validate_resolutions(
-    resolutions: list[Resolution], other_text: bool, error: str | None
-) -> None:
+def test_validate_resolutions(resolutions: list[str], other_text: bool, error: str | None) -> None:
     if error is None:
         validate_resolutions(resolutions, other_text_given=other_text)
         return
@@ -96,7 +100,7 @@ def test_validate_resolutions(
         pytest.param(Violation.undetermined, [R.stop_behaviour], True, id="undetermined"),
     ],
 )
-def test_check_outcome(violation: Violation, resolutions: list[Resolution], allowed: bool) -> None:
+def test_check_outcome(violation: Violation, resolutions: list[str], allowed: bool) -> None:
     if allowed:
         check_outcome(violation, resolutions)
         return

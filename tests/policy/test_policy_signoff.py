@@ -9,6 +9,7 @@ import pytest
 from policy.members import MemberView
 from policy.signoff import (
     DecisionKind,
+    DecisionStatus,
     Refusal,
     counted_approvers,
     eligible_approvers,
@@ -225,3 +226,9 @@ def test_eligible_approvers(
     expected: list[str],
 ) -> None:
     assert eligible_approvers(members=members, conflicted=conflicted, counted=counted) == expected
+
+
+def test_decision_statuses_are_the_strings_the_record_stores() -> None:
+    stored = {"pending", "approved", "objected", "withdrawn"}  # what decisions.status holds
+    assert {s.value for s in DecisionStatus} == stored
+    assert all(s.name == s.value and s == s.value for s in DecisionStatus)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models import db, totp
-from policy.signoff import DecisionKind
+from policy.signoff import DecisionKind, DecisionStatus
 from record import decisions as svc
 from record.incidents import declare_conflict, get_incident
 from record.members import deactivate
@@ -51,7 +51,7 @@ def _answer(
 def test_proposer_and_one_other_member_approve(pending: tuple[int, dict[str, str]]) -> None:
     decision_id, secrets = pending
     result = _answer(decision_id, "ben", totp.current_code(secrets["ben"]))
-    assert result.counted and result.state.status == "approved"
+    assert result.counted and result.state.status == DecisionStatus.approved
     assert result.state.approvers == ["ana", "ben"]
 
 
@@ -59,7 +59,7 @@ def test_proposer_cannot_approve_own_decision_again(pending: tuple[int, dict[str
     decision_id, secrets = pending
     result = _answer(decision_id, "ana", totp.current_code(secrets["ana"]))
     assert not result.counted and result.refusal == "already_counted"
-    assert result.state.status == "pending"
+    assert result.state.status == DecisionStatus.pending
 
 
 def test_wrong_code_is_refused_and_recorded(pending: tuple[int, dict[str, str]]) -> None:
@@ -122,7 +122,7 @@ def test_objection_returns_the_decision(pending: tuple[int, dict[str, str]]) -> 
         verdict="object",
         comment="talk to the witness first",
     )
-    assert result.counted and result.state.status == "objected"
+    assert result.counted and result.state.status == DecisionStatus.objected
     with db.session_scope() as session:
         assert svc.get_decision(session, decision_id).objection == "talk to the witness first"
 
@@ -130,7 +130,7 @@ def test_objection_returns_the_decision(pending: tuple[int, dict[str, str]]) -> 
 def test_slack_identity_needs_no_code(pending: tuple[int, dict[str, str]]) -> None:
     decision_id, _ = pending
     result = _answer(decision_id, "dev", None, channel="slack")
-    assert result.counted and result.state.status == "approved"
+    assert result.counted and result.state.status == DecisionStatus.approved
 
 
 def test_public_statement_needs_a_team_majority(care_db: str) -> None:
@@ -146,9 +146,11 @@ def test_public_statement_needs_a_team_majority(care_db: str) -> None:
             incident=incident,
         ).id
     first = _answer(decision_id, "ben", totp.current_code(seeded.totp["ben"]))
-    assert first.counted and first.state.required == 3 and first.state.status == "pending"
+    assert (
+        first.counted and first.state.required == 3 and first.state.status == DecisionStatus.pending
+    )
     second = _answer(decision_id, "chloe", totp.current_code(seeded.totp["chloe"]))
-    assert second.state.status == "approved"
+    assert second.state.status == DecisionStatus.approved
 
 
 def test_closed_decision_takes_no_more_answers(pending: tuple[int, dict[str, str]]) -> None:

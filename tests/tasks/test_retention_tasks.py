@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from models import db, totp
-from policy.signoff import DecisionKind
+from policy.signoff import DecisionKind, DecisionStatus
 from record import decisions
 from record.erasure import Person, propose_erasure
 from record.events import get_event
@@ -35,7 +35,7 @@ def test_the_sweep_finds_what_is_due(care_db: str) -> None:
             proposer=None,
             event_id=event.id,
         )
-        report.status = "approved"
+        report.status = DecisionStatus.approved
         erase = propose_erasure(session, Person(email=PEOPLE["party_email"]), proposer="ana")
         erase_id = erase.id
     work = find_due_work.fn(today=date(2026, 4, 26))

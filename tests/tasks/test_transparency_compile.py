@@ -9,6 +9,7 @@ import pytest
 from adapters.report_files import write_report
 from models import db
 from models.settings import get_settings
+from policy.signoff import DecisionStatus
 from record.incidents import get_incident
 from record.summaries import set_summary
 from tasks.transparency import compile_report
@@ -146,7 +147,7 @@ def test_only_the_signed_off_draft_is_published(edition: list[str]) -> None:
     with pytest.raises(NotApproved, match="pending"):
         publish_report.fn("dce27", decision_id)  # not signed off yet
     with db.session_scope() as session:
-        get_decision(session, decision_id).status = "approved"
+        get_decision(session, decision_id).status = DecisionStatus.approved
         set_summary(session, get_incident(session, edition[2]), "Changed after.", actor="ana")
     with pytest.raises(NotApproved, match="changed since"):
         publish_report.fn("dce27", decision_id)  # the records moved on: propose again

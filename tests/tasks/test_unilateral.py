@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import db
 from models.tables import AuditEntry, Decision, Message, UnilateralAction
+from policy.signoff import DecisionStatus
 from record import decisions
 from record.incidents import get_incident
 from record.review import ReviewRefused
@@ -105,4 +106,4 @@ def test_whoever_acted_alone_cannot_approve_the_review_of_their_own_action(
         assert "ana" not in decisions.state(session, review).eligible
         answers = [_approve(session, review.id, handle, codes) for handle in ("ana", "ben")]
         assert [(a.counted, a.refusal) for a in answers] == [(False, "conflicted"), (True, None)]
-        assert review.status == "pending"  # ana's approval did not make the pair
+        assert review.status == DecisionStatus.pending  # ana's approval did not make the pair
