@@ -5,6 +5,8 @@ Each job has its own module; this one starts their loops and stops them:
   urgent one without an escalation gets an `escalate-incident` run (when deployed).
 - ``pager``: an urgent incident's first round of pages goes out before its run is created:
   the first SMS waits on nothing but the record and Twilio, never on Prefect.
+- ``timekeeper``: pages every round of an urgent case when the record says it is due,
+  whether or not its escalation run is alive (one host at a time, by a lease).
 - ``sweep``: wakes runs whose wake was lost, starts again runs that stopped.
 - ``dispatcher`` (embedded default): runs the Scheduled runs of CARE's deployments in
   threads of this process; in production a Prefect process worker can run them instead.
@@ -26,6 +28,7 @@ from deployments.dispatcher import Dispatcher
 from deployments.pager import FirstRoundPager
 from deployments.starter import ESCALATION, STARTERS, RunStarter, Starter, missing
 from deployments.sweep import Sweeper
+from deployments.timekeeper import Timekeeper
 
 log = logging.getLogger("care.host")
 
@@ -48,6 +51,7 @@ class Host:
         self._starter = RunStarter(self._catalog, self._pager)
         self._sweeper = Sweeper(self._catalog, self._starter)
         self._dispatcher = Dispatcher(self._catalog, workers=workers)
+        self.timekeeper = Timekeeper()
         self._threads: list[threading.Thread] = []
 
     # -- life cycle ---------------------------------------------------------------------
@@ -68,6 +72,7 @@ class Host:
             thread = threading.Thread(target=loop, name=f"care-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.timekeeper.start()
         log.info("CARE host started (dispatch=%s)", self.dispatch)
         return self
 
@@ -76,6 +81,7 @@ class Host:
         self.poke()
         for thread in self._threads:
             thread.join(timeout)
+        self.timekeeper.stop()
         self._dispatcher.shutdown()
         self._pager.shutdown()
 
