@@ -20,16 +20,18 @@ import threading
 import uuid
 from datetime import timedelta
 
+from adapters.paging import deliver_pages
 from deployments.pool import DaemonPool
 from models import db
 from models.db import utcnow
 from record.leases import hold_lease, release_lease
-from record.timetable import DueRound, due_rounds
+from record.timetable import DueRound, due_rounds, stalled_pages
 from tasks.escalation import page_due_round
 
 log = logging.getLogger("care.timekeeper")
 LEASE_NAME = "escalation-timetable"
 LEASE = timedelta(seconds=3)  # how long a dead holder keeps the others waiting
+STALLED = timedelta(seconds=5)  # a page recorded and not handed over since: its sender died
 
 
 class Timekeeper:
@@ -41,6 +43,7 @@ class Timekeeper:
         self._pool = DaemonPool(pagers, "care-timekeeper")
         self._lock = threading.Lock()
         self._sending: set[tuple[str, int]] = set()
+        self._resuming: set[int] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.holding = False
@@ -72,6 +75,9 @@ class Timekeeper:
             return 0
         with db.session_scope() as session:
             due = due_rounds(session, now=now)
+            stalled = stalled_pages(session, now=now, grace=STALLED)
+        if stalled:
+            self._pool.submit(self._resume, stalled)
         return sum(self._hand_over(round_) for round_ in due)
 
     def _hand_over(self, due: DueRound) -> bool:
@@ -94,6 +100,20 @@ class Timekeeper:
             with self._lock:
                 self._sending.discard((due.incident_code, due.round_index))
 
+    def _resume(self, page_ids: list[int]) -> None:
+        """Send the pages a dead sender recorded but never handed over."""
+        with self._lock:
+            fresh = [page_id for page_id in page_ids if page_id not in self._resuming]
+            self._resuming.update(fresh)
+        if not fresh:
+            return
+        try:
+            log.warning("sending %d pages a stopped process left unsent", len(fresh))
+            deliver_pages(fresh)
+        finally:
+            with self._lock:
+                self._resuming.difference_update(fresh)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
@@ -102,3 +122,17 @@ class Timekeeper:
                 log.exception("keeping the escalation timetable failed; retrying")
                 self._stop.wait(1.0)
             self._stop.wait(self.poll_s)
+
+
+def main() -> None:
+    """Keep time alone (`python -m deployments.timekeeper`): a standby beside `care host`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    keeper = Timekeeper().start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        keeper.stop()
+
+
+if __name__ == "__main__":
+    main()

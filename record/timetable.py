@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from models.tables import Incident, Page
 from policy.escalation import EscalationPolicy, escalation_targets, round_due_at
+from policy.members import MemberView
 from record.incidents import conflicted_handles
 from record.members import member_views
 from record.urgent_pages import UNDELIVERED
@@ -66,8 +67,16 @@ def _failed(statuses: list[str] | None) -> bool:
     return bool(statuses) and all(status in UNDELIVERED for status in statuses or [])
 
 
-def due_round(session: Session, *, incident: Incident, now: datetime) -> DueRound | None:
-    """The incident's earliest round that is due and not recorded, with someone to page."""
+Team = dict[str, MemberView]
+
+
+def due_round(
+    session: Session, *, incident: Incident, now: datetime, teams: dict[int, Team] | None = None
+) -> DueRound | None:
+    """The incident's earliest round that is due and not recorded, with someone to page.
+
+    `teams` caches each event's members as the policy sees them, for one look at many.
+    """
     if paging_stopped(incident) is not None or incident.urgent_at is None:
         return None
     policy = escalation_policy(incident)
@@ -81,7 +90,10 @@ def due_round(session: Session, *, incident: Incident, now: datetime) -> DueRoun
             return None
         if index not in recorded:
             step = policy.steps[min(index, len(policy.steps) - 1)]
-            members = member_views(session, event_id=incident.event_id, at=now)
+            teams = {} if teams is None else teams
+            if incident.event_id not in teams:
+                teams[incident.event_id] = member_views(session, event_id=incident.event_id, at=now)
+            members = teams[incident.event_id]
             conflicted = conflicted_handles(session, incident.id)
             targets = escalation_targets(step, members=members, conflicted=conflicted)
             if targets:  # nobody to page in this round: the next one may find someone
@@ -97,5 +109,22 @@ def due_rounds(session: Session, *, now: datetime) -> list[DueRound]:
         Incident.urgent_acknowledged_at.is_(None),
         Incident.status != "closed",
     )
-    found = (due_round(session, incident=i, now=now) for i in session.scalars(query))
+    teams: dict[int, Team] = {}
+    found = (due_round(session, incident=i, now=now, teams=teams) for i in session.scalars(query))
     return [due for due in found if due is not None]
+
+
+def stalled_pages(session: Session, *, now: datetime, grace: timedelta) -> list[int]:
+    """Pages recorded but never handed over for `grace` (their sender died), still wanted."""
+    query = (
+        select(Page.id)
+        .join(Incident, Incident.id == Page.incident_id)
+        .where(
+            Page.status == "queued",
+            Page.created_at < now - grace,
+            Incident.urgent.is_(True),
+            Incident.urgent_acknowledged_at.is_(None),
+            Incident.status != "closed",
+        )
+    )
+    return list(session.scalars(query.order_by(Page.id)))
