@@ -28,6 +28,7 @@ from prefect.states import Pending, Scheduled
 from prefect.types._datetime import now as prefect_now
 
 from deployments.catalog import PAGE, Catalog
+from deployments.lost_runs import lost
 from deployments.pool import DaemonPool
 
 log = logging.getLogger("care.host")
@@ -48,8 +49,16 @@ class Dispatcher:
         self._routine = threading.BoundedSemaphore(ROUTINE_AT_ONCE)
 
     def reschedule_orphans(self) -> int:
-        """Runs left Running or Pending by a host that died: run them again (re-entrant)."""
-        runs = self._catalog.runs_in(StateType.RUNNING, StateType.PENDING)
+        """Runs left Running or Pending by a host that died: run them again (re-entrant).
+
+        Runs that Prefect's zombie automation marked Crashed while the host was down are
+        the same runs: they run again here too, without counting as restarts (``revive``).
+        """
+        runs = self._catalog.runs_in(StateType.RUNNING, StateType.PENDING) + [
+            run
+            for run in self._catalog.runs_in(StateType.CRASHED)
+            if run.state is not None and lost(run.state.message)
+        ]
         with get_client(sync_client=True) as client:
             for run in runs:
                 client.set_flow_run_state(run.id, Scheduled(name="Rescheduled"), force=True)

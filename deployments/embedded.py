@@ -34,6 +34,8 @@ def prefect_env(data_dir: Path, api_url: str) -> dict[str, str]:
         "PREFECT_SERVER_API_PORT": port,
         "PREFECT_UI_API_URL": api_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # every run says it is alive twice a minute: a run that stops is found (lost_runs)
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
         "DO_NOT_TRACK": "1",
     }
 

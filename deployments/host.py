@@ -5,6 +5,10 @@ Each job has its own module; this one starts their loops and stops them:
   urgent one without an escalation gets an `escalate-incident` run (when deployed).
 - ``pager``: an urgent incident's first round of pages goes out before its run is created:
   the first SMS waits on nothing but the record and Twilio, never on Prefect.
+- ``timekeeper``: pages every round of an urgent case when the record says it is due,
+  whether or not its escalation run is alive (one host at a time, by a lease).
+- ``lost_runs``: Prefect's zombie-run automation (created here) and runs stuck Pending:
+  both end Crashed, and the sweep starts them again.
 - ``sweep``: wakes runs whose wake was lost, starts again runs that stopped.
 - ``dispatcher`` (embedded default): runs the Scheduled runs of CARE's deployments in
   threads of this process; in production a Prefect process worker can run them instead.
@@ -23,9 +27,12 @@ from prefect.client.schemas.objects import FlowRun, StateType
 
 from deployments.catalog import Catalog
 from deployments.dispatcher import Dispatcher
+from deployments.lost_runs import crash_stuck, ensure_zombie_automation
 from deployments.pager import FirstRoundPager
 from deployments.starter import ESCALATION, STARTERS, RunStarter, Starter, missing
 from deployments.sweep import Sweeper
+from deployments.timekeeper import Timekeeper
+from models.db import utcnow
 
 log = logging.getLogger("care.host")
 
@@ -48,11 +55,16 @@ class Host:
         self._starter = RunStarter(self._catalog, self._pager)
         self._sweeper = Sweeper(self._catalog, self._starter)
         self._dispatcher = Dispatcher(self._catalog, workers=workers)
+        self.timekeeper = Timekeeper()
         self._threads: list[threading.Thread] = []
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> Host:
         self.register_deployments()
+        try:
+            ensure_zombie_automation(list(self._catalog.flows))
+        except Exception:  # Prefect without automations: the sweep still finds stuck runs
+            log.exception("could not create the automation for runs that stop heartbeating")
         if self.dispatch:
             self.reschedule_orphans()
         # one starter loop each: creating a lifecycle run can wait seconds on a busy
@@ -68,6 +80,7 @@ class Host:
             thread = threading.Thread(target=loop, name=f"care-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.timekeeper.start()
         log.info("CARE host started (dispatch=%s)", self.dispatch)
         return self
 
@@ -76,6 +89,7 @@ class Host:
         self.poke()
         for thread in self._threads:
             thread.join(timeout)
+        self.timekeeper.stop()
         self._dispatcher.shutdown()
         self._pager.shutdown()
 
@@ -100,6 +114,10 @@ class Host:
 
     def restart_failed(self) -> int:
         return self._sweeper.restart_failed()
+
+    def crash_stuck(self) -> int:
+        """Mark Crashed the runs stuck Pending, for `restart_failed` to start again."""
+        return crash_stuck(self._catalog, now=utcnow())
 
     def start_incident_flows(self, *starters: Starter) -> int:
         """Create the runs that incidents in the record are missing; return how many."""
@@ -142,7 +160,7 @@ class Host:
 
     def _sweep_loop(self) -> None:
         while not self._stop.wait(self.sweep_s):
-            for job in (self.sweep, self.restart_failed):
+            for job in (self.sweep, self.crash_stuck, self.restart_failed):
                 try:
                     job()
                 except Exception:

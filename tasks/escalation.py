@@ -20,11 +20,12 @@ from models import db
 from models.db import utcnow
 from models.settings import get_settings
 from models.tables import Incident, Page
-from policy.escalation import EscalationPolicy, next_escalation_round
+from policy.escalation import next_escalation_round
 from policy.members import MemberView
 from record import audit
 from record.incidents import conflicted_handles, get_incident
 from record.members import get_member, member_views
+from record.timetable import DueRound, escalation_policy, paging_stopped
 from record.urgent_pages import UNDELIVERED, add_page, round_pages, rounds_recorded
 
 
@@ -45,28 +46,12 @@ class Team:
     conflicted: frozenset[str]
 
 
-def finished(incident: Incident) -> str | None:
-    """Why paging must stop, if it must."""
-    if not incident.urgent or incident.urgent_at is None:
-        return "not-urgent"
-    if incident.urgent_acknowledged_at is not None:
-        return "acknowledged"
-    if incident.status == "closed":
-        return "closed"
-    return None
-
-
-def _policy(incident: Incident) -> EscalationPolicy:
-    stored = incident.event.escalation_policy
-    return EscalationPolicy.from_dict(stored) if stored else EscalationPolicy.default()
-
-
 @task(task_run_name="read-escalation-{incident_code}", cache_policy=NO_CACHE)
 def read_escalation(incident_code: str) -> Escalation:
     """Read the incident's escalation policy, its start and the rounds already paged."""
     with db.session_scope() as session:
         incident = get_incident(session, incident_code)
-        policy = _policy(incident)
+        policy = escalation_policy(incident)
         unsent: dict[int, list[int]] = {}
         for page in session.scalars(select(Page).where(Page.incident_id == incident.id)):
             if page.status in ("queued", "sending"):
@@ -77,7 +62,7 @@ def read_escalation(incident_code: str) -> Escalation:
             started_at=started,
             next_round=rounds_recorded(session, incident),
             unsent=unsent,
-            done=finished(incident),
+            done=paging_stopped(incident),
         )
 
 
@@ -107,7 +92,7 @@ def _check(incident_code: str, advance_if_failed: int | None, due: bool) -> Roun
     """One look at the record: stop, move on, or (None) keep waiting."""
     with db.session_scope() as session:
         incident = get_incident(session, incident_code)
-        stop = finished(incident)
+        stop = paging_stopped(incident)
         if stop is not None:
             return RoundStart(stop)
         if _round_failed(session, incident, advance_if_failed):
@@ -137,17 +122,13 @@ def await_round(
 
 
 def _record_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -> list[int]:
-    """Record the round's SMS pages, all in one transaction; return the new ones' ids."""
+    """Record the round's SMS pages, all in one transaction; return the new ones' ids.
+
+    The run and the time-keeper may both reach a round's deadline: the pages' idempotency
+    keys let one of them record it, and only the one that did writes the audit entry.
+    """
     with db.session_scope() as session:
         incident = get_incident(session, incident_code)
-        audit.record(
-            session,
-            actor="care",
-            action="page.round" if handles else "page.nobody",
-            incident_code=incident.code,
-            round=round_index,
-            members=list(handles),
-        )
         ids = []
         for handle in handles:
             member = get_member(session, handle)
@@ -156,6 +137,15 @@ def _record_round(incident_code: str, round_index: int, handles: tuple[str, ...]
             )
             if created:
                 ids.append(page.id)
+        if ids or not handles:
+            audit.record(
+                session,
+                actor="care",
+                action="page.round" if handles else "page.nobody",
+                incident_code=incident.code,
+                round=round_index,
+                members=list(handles),
+            )
         return ids
 
 
@@ -175,9 +165,9 @@ def page_first_round(incident_code: str) -> list[str]:
     """
     with db.session_scope() as session:
         incident = get_incident(session, incident_code)
-        if finished(incident) is not None or rounds_recorded(session, incident) > 0:
+        if paging_stopped(incident) is not None or rounds_recorded(session, incident) > 0:
             return []
-        policy = _policy(incident)
+        policy = escalation_policy(incident)
         team = _read_team(session, incident)
     first = next_escalation_round(
         policy, elapsed_s=0.0, rounds_done=0, members=team.members, conflicted=team.conflicted
@@ -185,6 +175,16 @@ def page_first_round(incident_code: str) -> list[str]:
     if first is None or not first.targets:
         return []  # nobody on call: the run records that round itself
     return deliver_pages(_record_round(incident_code, 0, first.targets))
+
+
+def page_due_round(due: DueRound) -> list[str]:
+    """Record and send a round the timetable says is due, outside any flow run.
+
+    The time-keeper (``deployments.timekeeper``) calls this for every round due by the
+    record, so paging goes on whether or not the incident's run is alive; a round already
+    recorded (by the run, or another time-keeper) sends nothing.
+    """
+    return deliver_pages(_record_round(due.incident_code, due.round_index, due.targets))
 
 
 @task(task_run_name="resume-{incident_code}-r{round_index}", cache_policy=NO_CACHE)

@@ -23,8 +23,8 @@ from models.tables import AuditEntry
 from policy.members import available
 from record.incidents import conflicted_handles, get_incident
 from record.members import member_views
+from record.timetable import paging_stopped
 from record.urgent_pages import acknowledge
-from tasks.escalation import finished
 
 FLOW_NAME = "acknowledge-urgent"
 log = logging.getLogger("care.urgent_ack")
@@ -59,14 +59,14 @@ def read_ack(incident_code: str) -> AckView:
         detail = json.loads(last.detail) if last is not None else {}
         refused = last is not None and last.action == "page.ack_refused"
         refusal = detail.get("refusal") if refused and detail.get("channel") == "ui" else None
-        return AckView(incident.code, finished(incident), eligible, refusal)
+        return AckView(incident.code, paging_stopped(incident), eligible, refusal)
 
 
 def record_ack(incident_code: str, answer: AckAnswer) -> bool:
     """Count a member's acknowledgement given in the Prefect UI; False if refused."""
     with db.session_scope() as session:
         incident = get_incident(session, incident_code)
-        if finished(incident) is not None:
+        if paging_stopped(incident) is not None:
             return False
         result = acknowledge(
             session, incident, handle=answer.member, channel="ui", code=answer.code

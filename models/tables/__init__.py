@@ -19,6 +19,7 @@ from models.tables.incidents import (
     Report,
     UnilateralAction,
 )
+from models.tables.leases import Lease
 from models.tables.messages import Conversation, InboundMessage, Message, Page
 from models.tables.people import ConsoleSession, Event, Member, OnCallShift
 
@@ -35,6 +36,7 @@ __all__ = [
     "Event",
     "InboundMessage",
     "Incident",
+    "Lease",
     "Member",
     "Message",
     "Note",

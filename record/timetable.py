@@ -1,0 +1,130 @@
+"""The escalation timetable, read from the record: which rounds of pages are due now.
+
+Each round's due time follows from the incident's `urgent_at` and its event's escalation
+policy (`policy.escalation.round_due_at`); a round is done once its pages are in the
+record. So whichever process keeps time can page a due round whether or not the
+incident's Prefect run is alive, and the idempotency keys of the pages (`page_key`) make
+the run and the time-keeper send each page once, whoever is first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.tables import Incident, Page
+from policy.escalation import EscalationPolicy, escalation_targets, round_due_at
+from policy.members import MemberView
+from record.incidents import conflicted_handles
+from record.members import member_views
+from record.urgent_pages import UNDELIVERED
+
+
+@dataclass(frozen=True)
+class DueRound:
+    """A round of pages to send now: the case code, the round and whom it pages."""
+
+    incident_code: str
+    round_index: int
+    due_at: datetime
+    targets: tuple[str, ...]
+
+
+def escalation_policy(incident: Incident) -> EscalationPolicy:
+    """The incident's event's escalation policy, or the default one."""
+    stored = incident.event.escalation_policy
+    return EscalationPolicy.from_dict(stored) if stored else EscalationPolicy.default()
+
+
+def paging_stopped(incident: Incident) -> str | None:
+    """Why paging must stop, if it must: not-urgent, acknowledged or closed."""
+    if not incident.urgent or incident.urgent_at is None:
+        return "not-urgent"
+    if incident.urgent_acknowledged_at is not None:
+        return "acknowledged"
+    if incident.status == "closed":
+        return "closed"
+    return None
+
+
+def _rounds(session: Session, incident: Incident) -> dict[int, list[str]]:
+    """Round -> statuses of its SMS pages (a round with any page at all is recorded)."""
+    rounds: dict[int, list[str]] = {}
+    query = select(Page.round_index, Page.channel, Page.status).where(
+        Page.incident_id == incident.id
+    )
+    for round_index, channel, status in session.execute(query):
+        sms = rounds.setdefault(round_index, [])
+        if channel == "sms":
+            sms.append(status)
+    return rounds
+
+
+def _failed(statuses: list[str] | None) -> bool:
+    return bool(statuses) and all(status in UNDELIVERED for status in statuses or [])
+
+
+Team = dict[str, MemberView]
+
+
+def due_round(
+    session: Session, *, incident: Incident, now: datetime, teams: dict[int, Team] | None = None
+) -> DueRound | None:
+    """The incident's earliest round that is due and not recorded, with someone to page.
+
+    `teams` caches each event's members as the policy sees them, for one look at many.
+    """
+    if paging_stopped(incident) is not None or incident.urgent_at is None:
+        return None
+    policy = escalation_policy(incident)
+    recorded = _rounds(session, incident)
+    index = 0
+    while (offset := round_due_at(policy, index)) is not None:
+        due_at = incident.urgent_at + timedelta(seconds=offset)
+        # a new step need not wait once every SMS of the round before it has failed
+        early = 0 < index < len(policy.steps) and _failed(recorded.get(index - 1))
+        if due_at > now and not early:
+            return None
+        if index not in recorded:
+            step = policy.steps[min(index, len(policy.steps) - 1)]
+            teams = {} if teams is None else teams
+            if incident.event_id not in teams:
+                teams[incident.event_id] = member_views(session, event_id=incident.event_id, at=now)
+            members = teams[incident.event_id]
+            conflicted = conflicted_handles(session, incident.id)
+            targets = escalation_targets(step, members=members, conflicted=conflicted)
+            if targets:  # nobody to page in this round: the next one may find someone
+                return DueRound(incident.code, index, due_at, targets)
+        index += 1
+    return None
+
+
+def due_rounds(session: Session, *, now: datetime) -> list[DueRound]:
+    """Every urgent incident's round that is due now (one per incident, the earliest)."""
+    query = select(Incident).where(
+        Incident.urgent.is_(True),
+        Incident.urgent_acknowledged_at.is_(None),
+        Incident.status != "closed",
+    )
+    teams: dict[int, Team] = {}
+    found = (due_round(session, incident=i, now=now, teams=teams) for i in session.scalars(query))
+    return [due for due in found if due is not None]
+
+
+def stalled_pages(session: Session, *, now: datetime, grace: timedelta) -> list[int]:
+    """Pages recorded but never handed over for `grace` (their sender died), still wanted."""
+    query = (
+        select(Page.id)
+        .join(Incident, Incident.id == Page.incident_id)
+        .where(
+            Page.status == "queued",
+            Page.created_at < now - grace,
+            Incident.urgent.is_(True),
+            Incident.urgent_acknowledged_at.is_(None),
+            Incident.status != "closed",
+        )
+    )
+    return list(session.scalars(query.order_by(Page.id)))

@@ -1,0 +1,96 @@
+"""The time-keeper pages by the record's timetable, with no Prefect run at all, and a
+standby time-keeper takes over when the one holding the lease dies, paging nobody twice."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from deployments.timekeeper import LEASE, Timekeeper
+from models import db
+from models.settings import get_settings
+from record.incidents import get_incident
+from record.urgent_pages import acknowledge
+from tests.support.escalation import HANDLES, Urgent, urgent_incident, wait_for
+from tests.support.fake_twilio import FakeTwilio, fake_twilio, use_fake_twilio
+
+STEPS = [
+    {"target": "primary", "wait_s": 4},
+    {"target": "secondary", "wait_s": 4},
+    {"target": "all", "wait_s": 4, "repeat_every_s": 4},
+]
+DUE_S = [0, 4, 8, 12]  # rounds 0-3: ana; ben; everyone; everyone again
+EVERYONE = ["ana", "ben", "chloe", "dev", "eve"]
+
+
+@pytest.fixture
+def fake(care_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    with fake_twilio() as running:
+        use_fake_twilio(monkeypatch, running)
+        yield running
+    get_settings.cache_clear()
+
+
+def sent(fake: FakeTwilio, code: str) -> list[tuple[str, float]]:
+    """(handle, arrival) of each SMS the fake Twilio API accepted for the case."""
+    return [(HANDLES[r.to], r.wall) for r in fake.delivered() if f"case {code}." in r.body]
+
+
+def rounds(fake: FakeTwilio, urgent: Urgent) -> list[list[str]]:
+    """Who was paged in each round, by the arrival time against the timetable."""
+    found: list[list[str]] = [[] for _ in DUE_S]
+    for handle, wall in sent(fake, urgent.code):
+        index = max(i for i, due in enumerate(DUE_S) if wall >= urgent.urgent_at + due - 0.5)
+        found[index].append(handle)
+    return [sorted(handles) for handles in found]
+
+
+def lateness(fake: FakeTwilio, urgent: Urgent) -> float:
+    """The latest any round's SMS arrived after the round was due."""
+    worst = 0.0
+    for handle, wall in sent(fake, urgent.code):
+        due = max(d for d in DUE_S if wall >= urgent.urgent_at + d - 0.5)
+        worst = max(worst, wall - (urgent.urgent_at + due))
+        assert handle
+    return worst
+
+
+def test_every_round_is_paged_on_time_by_the_record_alone(fake: FakeTwilio) -> None:
+    urgent = urgent_incident(STEPS)
+    keeper = Timekeeper(poll_s=0.1).start()  # no Prefect server, no escalation run
+    try:
+        wait_for(lambda: len(sent(fake, urgent.code)) >= 1 + 1 + 5 + 5, timeout=30, what="4 rounds")
+        with db.session_scope() as session:
+            incident = get_incident(session, urgent.code)
+            assert acknowledge(session, incident, handle="chloe", channel="console").counted
+        time.sleep(4.5)  # round 4 would be due now
+    finally:
+        keeper.stop()
+    assert rounds(fake, urgent) == [["ana"], ["ben"], EVERYONE, EVERYONE]
+    assert len(sent(fake, urgent.code)) == 12  # nothing after the acknowledgement
+    assert lateness(fake, urgent) <= 2.0  # on the timetable; bench/ measures how close
+
+
+def test_a_standby_takes_over_when_the_holder_dies_and_pages_nobody_twice(
+    fake: FakeTwilio,
+) -> None:
+    urgent = urgent_incident(STEPS)
+    first = Timekeeper(poll_s=0.1).start()
+    wait_for(lambda: first.holding, timeout=10, what="the first time-keeper holding the lease")
+    standby = Timekeeper(poll_s=0.1).start()
+    try:
+        wait_for(lambda: sent(fake, urgent.code), timeout=10, what="round 0")
+        first.stop(release=False)  # dies holding the lease: the standby must wait it out
+        died = time.monotonic()
+        wait_for(lambda: standby.holding, timeout=LEASE.total_seconds() + 5, what="take-over")
+        assert time.monotonic() - died <= LEASE.total_seconds() + 1.0
+        wait_for(lambda: len(sent(fake, urgent.code)) >= 12, timeout=30, what="4 rounds")
+    finally:
+        standby.stop()
+        first.stop()
+    assert rounds(fake, urgent) == [["ana"], ["ben"], EVERYONE, EVERYONE]
+    handles_rounds = [(h, round(w - urgent.urgent_at)) for h, w in sent(fake, urgent.code)]
+    assert len(handles_rounds) == len(set(handles_rounds))  # nobody paged twice in a round
+    assert lateness(fake, urgent) <= 2.0  # on the timetable; bench/ measures how close
