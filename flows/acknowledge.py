@@ -14,8 +14,9 @@ from prefect import flow
 from prefect.input import RunInput
 from pydantic import Field
 
+from adapters.follow_up import carry_out
 from flows.forms import CODE_FIELD, choice, form
-from flows.waiting import ask, sleep_until_woken
+from flows.waiting import answered_at, ask, current_run_id, sleep_until_woken
 from models.settings import get_settings
 from tasks.urgent_ack import FLOW_NAME, AckAnswer, AckView, read_ack, record_ack
 
@@ -51,7 +52,9 @@ def acknowledge_urgent(incident_code: str) -> str:
             sleep_until_woken("ack-blocked")
 
         def store(answer: Any) -> None:
-            record_ack(incident_code, answer)
+            taken = record_ack(incident_code, answer, answered_at())
+            if taken is not None:
+                carry_out(taken.follow, running=str(current_run_id()))
 
         ask(
             ack_form(view.eligible),

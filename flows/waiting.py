@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID, uuid4
 
@@ -26,6 +28,12 @@ from tasks.prefect_store import scrub_soon
 
 F = TypeVar("F", bound=RunInput)
 STEP = re.compile(r"[a-z][a-z0-9-]{0,60}[a-z0-9]")
+_ANSWERED_AT: ContextVar[datetime | None] = ContextVar("answered_at", default=None)
+
+
+def answered_at() -> datetime | None:
+    """Inside ``store``: when the member submitted the answer being stored (Prefect's time)."""
+    return _ANSWERED_AT.get()
 
 
 def current_run_id() -> UUID:
@@ -43,8 +51,9 @@ def _prefix(step: str) -> str:
     return f"suspended-{step}-"
 
 
-def _take_answer(run_id: UUID, step: str) -> dict[str, Any] | None:
-    """The latest submitted answer of this step's forms, if any (inputs stay until store)."""
+def _take_answer(run_id: UUID, step: str) -> tuple[dict[str, Any], datetime | None] | None:
+    """The latest submitted answer of this step's forms and when it was submitted, if any
+    (inputs stay until store)."""
     with get_client(sync_client=True) as client:
         inputs = client.filter_flow_run_input(
             flow_run_id=run_id, key_prefix=_prefix(step), limit=200, exclude_keys=set()
@@ -54,7 +63,7 @@ def _take_answer(run_id: UUID, step: str) -> dict[str, Any] | None:
         return None
     value = answers[-1].value
     loaded = json.loads(value) if isinstance(value, str) else value
-    return loaded if isinstance(loaded, dict) else None
+    return (loaded, answers[-1].created) if isinstance(loaded, dict) else None
 
 
 def forget(step: str, run_id: UUID | None = None) -> None:
@@ -80,13 +89,18 @@ def ask(
 
     ``store`` moves the answer (parsed with ``parse``, by default the form itself) into
     CARE's database before it is deleted from Prefect, so a crash between the two loses
-    nothing. Raises ``prefect.exceptions.Pause`` to suspend.
+    nothing; it may read :func:`answered_at`. Raises ``prefect.exceptions.Pause`` to suspend.
     """
     run_id = current_run_id()
-    raw = _take_answer(run_id, step)
-    if raw is not None:
+    taken = _take_answer(run_id, step)
+    if taken is not None:
+        raw, submitted = taken
         answer = (parse or form).model_validate(raw)
-        store(answer)
+        token = _ANSWERED_AT.set(submitted)
+        try:
+            store(answer)
+        finally:
+            _ANSWERED_AT.reset(token)
         forget(step, run_id)
         scrub_soon()  # and off the disk of Prefect's SQLite
         return answer

@@ -2,7 +2,7 @@
 
 The `acknowledge-urgent` run of an urgent incident waits with a form: the member (from the
 active members without a conflict) and their authenticator code, because the Prefect
-server has one shared login. The answer counts through ``models.pages.acknowledge``, as
+server has one shared login. The answer counts through ``record.acts.acknowledge``, as
 an SMS reply, a Slack click, the console or `care ack` do.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -20,9 +21,9 @@ from sqlalchemy import select
 from models import db
 from models.incidents import conflicted_handles, get_incident
 from models.members import member_views
-from models.pages import acknowledge
 from models.policy.members import available
 from models.tables import AuditEntry
+from record.acts.acknowledge import Acknowledged, take_urgent_case
 from tasks.escalation import finished
 from tasks.orchestrate import start_deployed, wake
 
@@ -67,16 +68,21 @@ def read_ack(incident_code: str) -> AckView:
         return AckView(incident.code, finished(incident), eligible, refusal)
 
 
-def record_ack(incident_code: str, answer: AckAnswer) -> bool:
-    """Count a member's acknowledgement given in the Prefect UI; False if refused."""
+def record_ack(
+    incident_code: str, answer: AckAnswer, submitted_at: datetime | None = None
+) -> Acknowledged | None:
+    """Count a member's acknowledgement given in the Prefect UI (None: paging had stopped)."""
     with db.session_scope() as session:
-        incident = get_incident(session, incident_code)
-        if finished(incident) is not None:
-            return False
-        result = acknowledge(
-            session, incident, handle=answer.member, channel="ui", code=answer.code
+        if finished(get_incident(session, incident_code)) is not None:
+            return None
+        return take_urgent_case(
+            session,
+            incident_code=incident_code,
+            handle=answer.member,
+            channel="ui",
+            code=answer.code,
+            submitted_at=submitted_at,
         )
-        return result.counted
 
 
 @task(task_run_name="offer-ack-{incident_code}", cache_policy=NO_CACHE)

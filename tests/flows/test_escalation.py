@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from models import db
 from models.incidents import declare_conflict, get_incident
-from models.pages import acknowledge, add_page, mark_page
+from models.pages import add_page, mark_page
 from models.settings import get_settings
 from models.tables import Member, Message, Page
+from record.acts.acknowledge import take_urgent_case
 from tests.support.codes import Codes
 from tests.support.escalation import (
     HANDLES,
@@ -65,7 +66,7 @@ def escalation_run(code: str) -> str | None:
 
 def ack(code: str, handle: str, channel: str = "console") -> None:
     with db.session_scope() as session:
-        acknowledge(session, get_incident(session, code), handle=handle, channel=channel)
+        take_urgent_case(session, incident_code=code, handle=handle, channel=channel)
 
 
 def test_pages_step_by_step_on_time_until_someone_acknowledges(fake: FakeTwilio) -> None:

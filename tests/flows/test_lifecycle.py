@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import db
-from models import decisions as decisions_svc
 from models.incidents import add_party, declare_conflict, get_incident, store_report
 from models.policy.status import IncidentStatus
 from models.schemas import ReportIn
@@ -18,6 +17,7 @@ from models.tables import (
     Note,
     ReviewOutcome,
 )
+from record.acts.answer import answer_decision
 from tasks.orchestrate import wake_open_signoffs
 from tests.support.codes import Codes
 from tests.support.host import answer_form, form_description, wait_for
@@ -163,7 +163,7 @@ def test_a_declared_conflict_takes_the_member_off_open_signoffs(team: Seeded, ho
     wake_open_signoffs(code)
     wait_for(lambda: "ben" not in _may_still_approve(review.flow_run_id or ""))
     with db.session_scope() as session:
-        refused = decisions_svc.answer(
+        refused = answer_decision(
             session,
             decision_id=review.id,
             handle="ben",

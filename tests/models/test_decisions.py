@@ -9,6 +9,7 @@ from models import decisions as svc
 from models.incidents import declare_conflict, get_incident
 from models.members import deactivate
 from models.policy.signoff import DecisionKind
+from record.acts.answer import AnswerChannel, Answered, Verdict, answer_decision
 from tests.support.seed import seed_report, seed_team
 
 
@@ -32,12 +33,12 @@ def _answer(
     handle: str,
     code: str | None,
     *,
-    verdict: svc.Verdict = "approve",
-    channel: svc.AnswerChannel = "cli",
+    verdict: Verdict = "approve",
+    channel: AnswerChannel = "cli",
     comment: str | None = None,
-) -> svc.AnswerResult:
+) -> Answered:
     with db.session_scope() as session:
-        return svc.answer(
+        return answer_decision(
             session,
             decision_id=decision_id,
             handle=handle,

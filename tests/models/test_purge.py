@@ -11,6 +11,7 @@ from models.events import get_event
 from models.incidents import declare_conflict, get_incident
 from models.purge import compact, purge_event
 from models.tables import AuditEntry, Incident
+from record.acts.answer import answer_decision
 from tasks.transparency import compile_report
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
 from tests.support.leakscan import found_in_files, found_in_tables, postgres_files, sqlite_files
@@ -51,7 +52,7 @@ def _seed() -> tuple[list[str], dict[str, str]]:
             incident=incident,
             body=f"Dear Reporter, {PEOPLE['party_name']} ...",
         )
-        decisions.answer(
+        answer_decision(
             session,
             decision_id=decision.id,
             handle="chloe",
@@ -136,7 +137,7 @@ def test_erasure_needs_two_members_then_erases_one_person_everywhere(care_db: st
         assert "3 party records, 3 incidents" in decision.summary
         assert "@" not in decision.summary
         assert execute(session, decision.id) is None  # the proposer alone is not enough
-        decisions.answer(
+        answer_decision(
             session,
             decision_id=decision.id,
             handle="dev",

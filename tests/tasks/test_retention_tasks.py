@@ -8,6 +8,7 @@ from models import db, decisions, totp
 from models.erasure import Person, propose_erasure
 from models.events import get_event
 from models.policy.signoff import DecisionKind
+from record.acts.answer import answer_decision
 from tasks.retention import find_due_work, purge_is_due
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
 from tests.support.seed import seed_team
@@ -40,7 +41,7 @@ def test_the_sweep_finds_what_is_due(care_db: str) -> None:
     work = find_due_work.fn(today=date(2026, 4, 26))
     assert work.reports == [] and work.erasures_to_sign == [erase_id] and work.erasures == []
     with db.session_scope() as session:
-        decisions.answer(
+        answer_decision(
             session,
             decision_id=erase_id,
             handle="ben",
