@@ -1,11 +1,14 @@
-"""`care incident`, `care conflict` and `care approve`: the record from the command line.
+"""`care incident`, `care conflict`, `care approve`, `care note`: the record from the command line.
 
-Declaring and answering are the members' acts of ``record.acts``; what follows them (the
-team channel's notice, waking the runs that wait, an approved erasure) is carried out by
-``adapters.follow_up``, exactly as for the console, Slack and the Prefect form.
+Declaring, answering and adding a note are the members' acts of ``record.acts``; what
+follows them (the team channel's notice, waking the runs that wait, an approved erasure)
+is carried out by ``adapters.follow_up``, exactly as for the console, Slack and the
+Prefect form.
 """
 
 from __future__ import annotations
+
+import sys
 
 import typer
 from rich.console import Console
@@ -22,6 +25,7 @@ from models.validation import InvalidInput
 from record.acts.answer import answer_decision
 from record.acts.conflict import declare
 from record.acts.follow import FollowUp
+from record.acts.note import add as add_note
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents.")
 conflict_app = typer.Typer(no_args_is_help=True, help="Conflicts of interest.")
@@ -32,6 +36,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(incident_app, name="incident")
     app.add_typer(conflict_app, name="conflict")
     app.command("approve")(approve)
+    app.command("note")(note)
 
 
 @incident_app.command("list")
@@ -118,6 +123,19 @@ def approve(
     )
     if done.erased is not None:
         console.print(f"erasure carried out: {done.erased}")
+
+
+def note(
+    code: str,
+    member: str = typer.Option(..., help="your handle"),
+    text: str | None = typer.Option(None, help="the note; read from stdin if omitted"),
+) -> None:
+    """Add a note to an incident's record."""
+    body = text if text is not None else sys.stdin.read()
+    with db.session_scope() as session:
+        added = add_note(session, incident_code=code, author=member, body=body)
+    follow_up(added.follow)
+    console.print(f"note {added.note_id} added to {added.incident_code}")
 
 
 def _pending_decision(session: Session, code: str | None, decision: int | None) -> int:
