@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from models import db, erasure
+from models import db
+from record import erasure
 from record.acts.follow import FollowUp
 
 log = logging.getLogger("care.follow_up")
@@ -41,7 +42,7 @@ def carry_out(follow: FollowUp, *, running: str | None = None) -> Done:
 
 
 def _announce(decision_id: int, approval_id: int, done: Done) -> None:
-    from tasks.notices import announce_approval
+    from adapters.notices import announce_approval
 
     try:
         done.announced.append(announce_approval(decision_id, approval_id))
@@ -61,7 +62,7 @@ def _erase(decision_id: int, actor: str, done: Done) -> None:
 
 
 def _wake(run_id: str, done: Done) -> None:
-    from tasks.orchestrate import wake  # imports Prefect: only when a run waits
+    from adapters.prefect_api import wake  # imports Prefect: only when a run waits
 
     try:
         if wake(run_id):

@@ -10,10 +10,11 @@ import typer
 from rich.console import Console
 
 from care_cli.records import follow_up
-from models import db, members, totp
+from models import db, totp
 from models.db import utcnow
 from models.settings import get_settings
 from models.validation import InvalidInput
+from record import members
 from record.acts.act_alone import act_alone
 
 demo_app = typer.Typer(no_args_is_help=True, help="The embedded default's demo team.")

@@ -16,16 +16,17 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from adapters.follow_up import Done, carry_out
-from models import audit, db
-from models import decisions as decisions_svc
+from models import db
 from models.db import utcnow
-from models.events import get_event
-from models.incidents import get_incident, list_incidents
 from models.validation import InvalidInput
+from record import audit
+from record import decisions as decisions_svc
 from record.acts.answer import answer_decision
 from record.acts.conflict import declare
 from record.acts.follow import FollowUp
 from record.acts.note import add as add_note
+from record.events import get_event
+from record.incidents import get_incident, list_incidents
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents.")
 conflict_app = typer.Typer(no_args_is_help=True, help="Conflicts of interest.")
@@ -59,7 +60,7 @@ def incident_list(event: str | None = typer.Option(None, help="event slug")) -> 
 @incident_app.command("show")
 def incident_show(code: str, as_: str = typer.Option("operator", "--as", help="who reads")) -> None:
     """Show one incident's whole record, decrypted; the reading is audited."""
-    from models.export import incident_markdown
+    from record.export import incident_markdown
 
     with db.session_scope() as session:
         incident = get_incident(session, code)

@@ -19,10 +19,10 @@ from prefect.input import RunInput
 from pydantic import Field, create_model
 
 from adapters.follow_up import carry_out
+from adapters.notices import announce_decision
+from adapters.prefect_api import start_deployed, wake
 from flows.waiting import answered_at, ask, current_run_id, sleep_until_woken
 from models.settings import get_settings
-from tasks.notices import announce_decision
-from tasks.orchestrate import start_deployed, wake
 from tasks.signoff import SignoffAnswer, SignoffView, count_answer, read_signoff, set_signoff_run
 
 FLOW_NAME = "collect-signoff"

@@ -14,17 +14,18 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adapters import notices, slack
 from adapters.follow_up import carry_out
-from models import audit, db
+from adapters.outgoing import DeliveryError
+from models import db
 from models.db import utcnow
 from models.tables import Member
 from models.validation import InvalidInput
+from record import audit
 from record.acts import conflict
 from record.acts.acknowledge import take_urgent_case
 from record.acts.answer import Verdict, answer_decision
 from record.acts.follow import NOTHING, FollowUp
-from tasks import notices, slack
-from tasks.deliver import DeliveryError
 
 log = logging.getLogger("care.intake.slack")
 OPEN_REPORT = "care_open_report"

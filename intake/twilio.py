@@ -22,16 +22,17 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from adapters.follow_up import carry_out
-from models import audit, db
+from adapters.paging import fall_back
+from models import db
 from models.db import utcnow
-from models.pages import member_by_phone, open_page_codes, record_provider_status
-from models.policy.codes import parse_ack_sms
 from models.settings import get_settings
 from models.tables import InboundMessage, Member
 from models.validation import InvalidInput
+from policy.codes import parse_ack_sms
+from record import audit
 from record.acts.acknowledge import take_urgent_case
 from record.acts.follow import NOTHING, FollowUp
-from tasks.paging import fall_back
+from record.urgent_pages import member_by_phone, open_page_codes, record_provider_status
 
 log = logging.getLogger("care.intake.twilio")
 router = APIRouter(

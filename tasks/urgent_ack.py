@@ -18,14 +18,14 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from adapters.prefect_api import start_deployed, wake
 from models import db
-from models.incidents import conflicted_handles, get_incident
-from models.members import member_views
-from models.policy.members import available
 from models.tables import AuditEntry
+from policy.members import available
 from record.acts.acknowledge import Acknowledged, take_urgent_case
+from record.incidents import conflicted_handles, get_incident
+from record.members import member_views
 from tasks.escalation import finished
-from tasks.orchestrate import start_deployed, wake
 
 FLOW_NAME = "acknowledge-urgent"
 log = logging.getLogger("care.urgent_ack")

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from adapters.follow_up import carry_out
 from intake.console.auth import ConsoleError, Viewer, check_csrf, viewer
 from intake.console.config import ConsoleConfig, console_config
-from intake.console.pages import find_incident, record_page, refuse_if_restricted
 from intake.console.render import ConsoleRoute
-from models import db, decisions
+from intake.console.views import find_incident, record_page, refuse_if_restricted
+from models import db
 from models.db import utcnow
 from models.tables import Incident
 from models.validation import InvalidInput
+from record import decisions
 from record.acts.acknowledge import take_urgent_case
 from record.acts.answer import Answered, answer_decision
 from record.acts.conflict import declare

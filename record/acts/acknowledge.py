@@ -14,15 +14,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit
 from models.db import utcnow
-from models.incidents import conflicted_handles, get_incident
-from models.members import get_member, member_views
-from models.policy.signoff import Refusal, may_approve
 from models.tables import Incident, Member, Page
 from models.validation import InvalidInput
+from policy.signoff import Refusal, may_approve
+from record import audit
 from record.acts.follow import NOTHING, FollowUp
-from record.acts.identity import prove
+from record.identity import prove
+from record.incidents import conflicted_handles, get_incident
+from record.members import get_member, member_views
 
 # the member's identity is proven by the channel itself (a signed webhook from their own
 # phone or Slack account, or a console login); elsewhere a TOTP code is needed

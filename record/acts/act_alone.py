@@ -12,15 +12,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from models import audit, decisions
 from models.db import utcnow
-from models.incidents import conflicted_handles, get_incident
-from models.members import member_views
-from models.policy.signoff import DecisionKind, may_approve
-from models.review import ReviewRefused
 from models.tables import Incident, Member, UnilateralAction
+from policy.signoff import DecisionKind, may_approve
+from record import audit, decisions
 from record.acts.follow import NOTHING, FollowUp
-from record.acts.identity import find_member, normal, prove
+from record.identity import find_member, normal, prove
+from record.incidents import conflicted_handles, get_incident
+from record.members import member_views
+from record.review import ReviewRefused
 
 REVIEW_WITHIN = timedelta(hours=24)
 TRUSTED: frozenset[str] = frozenset()  # acting alone always needs the member's code

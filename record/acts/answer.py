@@ -13,15 +13,15 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from models import audit
 from models.db import utcnow
-from models.decisions import DecisionState, conflicted_on, get_decision, state
-from models.members import member_views
-from models.policy.signoff import DecisionKind, Refusal, may_approve
 from models.tables import Approval, Decision, Incident
 from models.validation import InvalidInput
+from policy.signoff import DecisionKind, Refusal, may_approve
+from record import audit
 from record.acts.follow import ApprovalNotice, FollowUp
-from record.acts.identity import find_member, normal, prove
+from record.decisions import DecisionState, conflicted_on, get_decision, state
+from record.identity import find_member, normal, prove
+from record.members import member_views
 
 Verdict = Literal["approve", "object"]
 AnswerChannel = Literal["ui", "cli", "slack", "console"]

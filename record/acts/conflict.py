@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from models import audit
-from models.decisions import pending_decisions
-from models.incidents import declare_conflict, get_incident
-from models.members import get_member
+from record import audit
 from record.acts.follow import NOTHING, FollowUp
+from record.decisions import pending_decisions
+from record.incidents import declare_conflict, get_incident
+from record.members import get_member
 
 MAX_REASON = 2000
 

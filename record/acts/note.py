@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from models.incidents import add_note, get_incident
 from models.tables import Conversation
 from models.validation import InvalidInput
 from record.acts.follow import NOTHING, FollowUp
+from record.incidents import add_note, get_incident
 
 MAX_NOTE = 20_000
 

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from models import db
-from models.incidents import declare_conflict, get_incident
-from models.pages import add_page, mark_page
 from models.settings import get_settings
 from models.tables import Member, Message, Page
 from record.acts.acknowledge import take_urgent_case
+from record.incidents import declare_conflict, get_incident
+from record.urgent_pages import add_page, mark_page
 from tests.support.codes import Codes
 from tests.support.escalation import (
     HANDLES,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from adapters.prefect_api import wake_open_signoffs
 from models import db
-from models.incidents import add_party, declare_conflict, get_incident, store_report
-from models.policy.status import IncidentStatus
 from models.schemas import ReportIn
 from models.settings import get_settings
 from models.tables import (
@@ -17,8 +16,9 @@ from models.tables import (
     Note,
     ReviewOutcome,
 )
+from policy.status import IncidentStatus
 from record.acts.answer import answer_decision
-from tasks.orchestrate import wake_open_signoffs
+from record.incidents import add_party, declare_conflict, get_incident, store_report
 from tests.support.codes import Codes
 from tests.support.host import answer_form, form_description, wait_for
 from tests.support.lifecycle import (

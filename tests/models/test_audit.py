@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models import audit, db
+from models import db
+from record import audit
 from tests.support.seed import SECRETS, seed_report, seed_team
 
 

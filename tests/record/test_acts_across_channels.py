@@ -23,11 +23,11 @@ from sqlalchemy import select
 
 from intake.app import create_app
 from models import db
-from models.decisions import get_decision, propose
-from models.incidents import conflicted_handles, get_incident
-from models.policy.signoff import DecisionKind
 from models.settings import get_settings
 from models.tables import AuditEntry, Member, Note, UnilateralAction
+from policy.signoff import DecisionKind
+from record.decisions import get_decision, propose
+from record.incidents import conflicted_handles, get_incident
 from tasks.signoff import read_signoff, set_signoff_run
 from tests.support import acts
 from tests.support.acts import World, host_without_sweep, run_named, state_names

@@ -18,9 +18,9 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 from twilio.request_validator import RequestValidator
 from typer.testing import CliRunner
 
+from adapters import notices
 from care_cli.main import app as care_app
 from deployments.host import Host
-from tasks import notices
 from tests.support import slack_requests as sr
 from tests.support.codes import Codes
 from tests.support.console import csrf, sign_in

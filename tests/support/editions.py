@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from models.events import add_event
-from models.incidents import add_note, add_party, store_report
 from models.schemas import AttachmentIn, ReportIn
 from models.tables import Incident, ReviewOutcome, UnilateralAction
+from record.events import add_event
+from record.incidents import add_note, add_party, store_report
 
 # more distinctive strings: found anywhere in the clear after the purge, they are a leak
 PEOPLE = {

@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from adapters.follow_up import carry_out
 from models import db
-from models import decisions as decisions_svc
-from models.incidents import get_incident
 from models.tables import AuditEntry, Conversation, Decision, Member
+from record import decisions as decisions_svc
 from record.acts.answer import answer_decision
+from record.incidents import get_incident
 from tests.support.codes import Codes
 from tests.support.host import answer_form, read_run, wait_for
 
