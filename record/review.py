@@ -20,7 +20,6 @@ from policy.categories import Category
 from policy.resolutions import Resolution, Severity, Violation, check_outcome, validate_resolutions
 from policy.signoff import DecisionKind
 from record import audit, decisions
-from record.incidents import declare_conflict
 
 INTENT = ("yes", "no", "unclear")
 
@@ -135,15 +134,6 @@ def record_review(session: Session, incident: Incident, review: ReviewIn) -> Rev
         needs_information=review.needs_information,
     )
     return outcome
-
-
-def declare_conflicts(session: Session, incident: Incident, review: ReviewIn) -> None:
-    """Record the conflicts declared at the review (before, and whatever becomes of, it)."""
-    for handle in review.conflicts:
-        try:
-            declare_conflict(session, incident, handle, actor=review.reviewer[:64])
-        except InvalidInput as exc:
-            raise ReviewRefused(str(exc)) from exc
 
 
 def summarise(outcome: ReviewOutcome) -> str:
