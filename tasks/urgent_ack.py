@@ -21,6 +21,7 @@ from sqlalchemy import select
 from adapters.prefect_api import start_deployed, wake
 from models import db
 from models.tables import AuditEntry
+from models.validation import InvalidInput
 from policy.members import available
 from record.acts.acknowledge import Acknowledged, take_urgent_case
 from record.incidents import conflicted_handles, get_incident
@@ -71,18 +72,20 @@ def read_ack(incident_code: str) -> AckView:
 def record_ack(
     incident_code: str, answer: AckAnswer, submitted_at: datetime | None = None
 ) -> Acknowledged | None:
-    """Count a member's acknowledgement given in the Prefect UI (None: paging had stopped)."""
-    with db.session_scope() as session:
-        if finished(get_incident(session, incident_code)) is not None:
-            return None
-        return take_urgent_case(
-            session,
-            incident_code=incident_code,
-            handle=answer.member,
-            channel="ui",
-            code=answer.code,
-            submitted_at=submitted_at,
-        )
+    """Count a member's acknowledgement given in the Prefect UI as any channel's (taken
+    already: a later acknowledgement); None if the case is no longer urgent."""
+    try:
+        with db.session_scope() as session:
+            return take_urgent_case(
+                session,
+                incident_code=incident_code,
+                handle=answer.member,
+                channel="ui",
+                code=answer.code,
+                submitted_at=submitted_at,
+            )
+    except InvalidInput:
+        return None
 
 
 @task(task_run_name="offer-ack-{incident_code}", cache_policy=NO_CACHE)
