@@ -11,7 +11,6 @@ from prefect.client.orchestration import get_client
 from prefect.states import Scheduled
 
 from models import db
-from record.decisions import get_decision
 
 log = logging.getLogger("care.orchestrate")
 DEPLOYMENT = "care"  # every CARE flow has one deployment of this name
@@ -61,13 +60,6 @@ def wake(flow_run_id: str | UUID | None, *, patience_s: float = 5.0) -> bool:
                 log.warning("run %s did not suspend in time to be woken", run_id)
                 return False
             time.sleep(0.05)
-
-
-def wake_decision(decision_id: int) -> bool:
-    """Wake the sign-off run of a decision (after an answer given outside the Prefect UI)."""
-    with db.session_scope() as session:
-        run_id = get_decision(session, decision_id).flow_run_id
-    return wake(run_id)
 
 
 def wake_open_signoffs(incident_code: str) -> int:

@@ -39,9 +39,9 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from models import db
 from models.schemas import ReportIn
+from record.acts.acknowledge import take_urgent_case
 from record.events import get_event
 from record.incidents import get_incident
-from record.urgent_pages import acknowledge
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.escalation import urgent_incident, warm_prefect
 from tests.support.fake_twilio import FROM, FakeTwilio, fake_twilio
@@ -95,7 +95,12 @@ def wait_until(check: Callable[[], Any], timeout: float = 300) -> Any:
 def ack_all(codes: list[str]) -> None:
     with db.session_scope() as session:
         for code in codes:
-            acknowledge(session, get_incident(session, code), handle="ana", channel="console")
+            take_urgent_case(
+                session,
+                incident_code=code,
+                handle="ana",
+                channel="console",
+            )
 
 
 def run_started_at(code: str) -> float | None:

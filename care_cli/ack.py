@@ -5,10 +5,11 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from care_cli.records import follow_up
 from models import db
+from models.db import utcnow
 from models.validation import InvalidInput
-from record.incidents import get_incident
-from record.urgent_pages import acknowledge
+from record.acts.acknowledge import take_urgent_case
 
 console = Console()
 
@@ -19,11 +20,19 @@ def ack(
     totp: str = typer.Option(..., "--code", help="the current code from your authenticator"),
 ) -> None:
     """Acknowledge an urgent incident: paging stops; the first to acknowledge responds."""
+    submitted_at = utcnow()
     with db.session_scope() as session:
-        incident = get_incident(session, code)
-        result = acknowledge(session, incident, handle=member, channel="cli", code=totp)
-        case = incident.code
+        result = take_urgent_case(
+            session,
+            incident_code=code,
+            handle=member,
+            channel="cli",
+            code=totp,
+            submitted_at=submitted_at,
+        )
+    case = result.incident_code
     if not result.counted:
         raise InvalidInput(f"acknowledgement of {case} not counted: {result.refusal}")
+    follow_up(result.follow)
     role = "you are the first responder" if result.first else "recorded"
     console.print(f"{case} acknowledged: {role}; paging stops")

@@ -9,12 +9,13 @@ import threading
 import typer
 from rich.console import Console
 
+from care_cli.records import follow_up
 from models import db, totp
+from models.db import utcnow
 from models.settings import get_settings
 from models.validation import InvalidInput
 from record import members
-from record.incidents import get_incident
-from record.unilateral import record_unilateral_action
+from record.acts.act_alone import act_alone
 
 demo_app = typer.Typer(no_args_is_help=True, help="The embedded default's demo team.")
 console = Console()
@@ -33,19 +34,22 @@ def act(
     action: str | None = typer.Option(None, help="what you did; read from stdin if omitted"),
 ) -> None:
     """Record an immediate action you took alone for someone's safety; the team reviews it."""
-    from adapters.prefect_api import wake
-
+    submitted_at = utcnow()
     text = action if action is not None else sys.stdin.read()
     with db.session_scope() as session:
-        incident = get_incident(session, code)
-        taken = record_unilateral_action(
-            session, incident, member=member, code=totp_code, action=text
+        taken = act_alone(
+            session,
+            incident_code=code,
+            handle=member,
+            code=totp_code,
+            action=text,
+            channel="cli",
+            submitted_at=submitted_at,
         )
-        due, run_id = taken.review_due_at, incident.flow_run_id
-    wake(run_id)  # the incident's flow opens the review's sign-off
+    follow_up(taken.follow)  # the incident's flow opens the review's sign-off
     console.print(
-        f"{code}: recorded as a unilateral action; the team must review it by "
-        f"{due:%Y-%m-%d %H:%M} UTC"
+        f"{taken.incident_code}: recorded as a unilateral action; the team must review it by "
+        f"{taken.review_due_at:%Y-%m-%d %H:%M} UTC"
     )
 
 

@@ -1,20 +1,32 @@
-"""`care incident`, `care conflict` and `care approve`: the record from the command line."""
+"""`care incident`, `care conflict`, `care approve`, `care note`: the record from the command line.
+
+Declaring, answering and adding a note are the members' acts of ``record.acts``; what
+follows them (the team channel's notice, waking the runs that wait, an approved erasure)
+is carried out by ``adapters.follow_up``, exactly as for the console, Slack and the
+Prefect form.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from adapters.follow_up import Done, carry_out
 from models import db
+from models.db import utcnow
 from models.validation import InvalidInput
 from record import audit
 from record import decisions as decisions_svc
+from record.acts.answer import answer_decision
+from record.acts.conflict import declare
+from record.acts.follow import FollowUp
+from record.acts.note import add as add_note
 from record.events import get_event
-from record.incidents import declare_conflict, get_incident, list_incidents
+from record.incidents import get_incident, list_incidents
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents.")
 conflict_app = typer.Typer(no_args_is_help=True, help="Conflicts of interest.")
@@ -25,6 +37,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(incident_app, name="incident")
     app.add_typer(conflict_app, name="conflict")
     app.command("approve")(approve)
+    app.command("note")(note)
 
 
 @incident_app.command("list")
@@ -64,20 +77,20 @@ def conflict_declare(
 ) -> None:
     """Declare a member's conflict of interest on an incident."""
     with db.session_scope() as session:
-        incident = get_incident(session, code)
-        declare_conflict(session, incident, member, reason=reason)
-    from adapters.prefect_api import wake_open_signoffs  # imports Prefect: only when needed
+        result = declare(session, incident_code=code, handle=member, channel="cli", reason=reason)
+    if not result.counted:
+        raise InvalidInput(f"conflict of {member} on {code} not recorded: {result.refusal}")
+    follow_up(result.follow)
+    case = result.incident_code
+    console.print(f"{result.handle} has a conflict on {case} and steps aside from it")
 
-    _wake(lambda: wake_open_signoffs(incident.code))
-    console.print(f"{member} has a conflict on {code} and steps aside from it")
 
-
-def _wake(call: Callable[[], object]) -> None:
-    """Wake the waiting flow; the answer is recorded even if Prefect cannot be reached."""
-    try:
-        call()
-    except Exception as exc:  # the host's sweep wakes it later
-        console.print(f"recorded; the waiting flow could not be woken now ({type(exc).__name__})")
+def follow_up(follow: FollowUp) -> Done:
+    """Announce and wake; the act is recorded even if Slack or Prefect cannot be reached."""
+    done = carry_out(follow)
+    if done.failed:  # the outbox keeps the notice; the host's sweep wakes the run later
+        console.print(f"recorded; not done yet: {', '.join(done.failed)}")
+    return done
 
 
 def approve(
@@ -89,34 +102,41 @@ def approve(
     comment: str | None = typer.Option(None),
 ) -> None:
     """Approve (or object to) a pending decision of an incident, or any decision by id."""
-    from record.erasure import execute as execute_erasure
-
+    submitted_at = utcnow()
     with db.session_scope() as session:
-        decision_id = _pending_decision(session, code, decision)
-        result = decisions_svc.answer(
+        result = answer_decision(
             session,
-            decision_id=decision_id,
+            decision_id=_pending_decision(session, code, decision),
             handle=member,
             verdict="object" if object_ else "approve",
             channel="cli",
             code=totp,
             comment=comment,
+            submitted_at=submitted_at,
         )
-        erased = None
-        if result.counted and result.state.kind == "erasure":
-            erased = execute_erasure(session, decision_id, actor=member)
     if not result.counted:
         raise InvalidInput(f"not counted: {result.refusal}")
-    from adapters.prefect_api import wake_decision
-
-    _wake(lambda: wake_decision(result.state.id))
+    done = follow_up(result.follow)
     st = result.state
     console.print(
         f"{st.incident_code or 'decision'} {st.id} ({st.kind}): {st.status}, "
         f"{len(st.approvers)}/{st.required} approvals"
     )
-    if erased is not None:
-        console.print(f"erasure carried out: {dict(erased)}")
+    if done.erased is not None:
+        console.print(f"erasure carried out: {done.erased}")
+
+
+def note(
+    code: str,
+    member: str = typer.Option(..., help="your handle"),
+    text: str | None = typer.Option(None, help="the note; read from stdin if omitted"),
+) -> None:
+    """Add a note to an incident's record."""
+    body = text if text is not None else sys.stdin.read()
+    with db.session_scope() as session:
+        added = add_note(session, incident_code=code, author=member, body=body)
+    follow_up(added.follow)
+    console.print(f"note {added.note_id} added to {added.incident_code}")
 
 
 def _pending_decision(session: Session, code: str | None, decision: int | None) -> int:

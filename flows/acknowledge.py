@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from prefect import flow
 
+from adapters.follow_up import carry_out
 from flows.forms import ask_form
-from flows.waiting import sleep_until_woken
+from flows.waiting import answered_at, current_run_id, sleep_until_woken
 from models.settings import get_settings
 from tasks.urgent_ack import FLOW_NAME, AckAnswer, AckView, read_ack, record_ack
 
@@ -38,10 +39,9 @@ def acknowledge_urgent(incident_code: str) -> str:
         if not view.eligible:  # every member is conflicted: the form has nobody to offer
             sleep_until_woken("ack-blocked")
 
-        ask_form(
-            AckAnswer,
-            view.eligible,
-            step="ack",
-            description=describe(view),
-            store=lambda answer: record_ack(incident_code, answer),
-        )
+        def store(answer: AckAnswer) -> None:
+            taken = record_ack(incident_code, answer, answered_at())
+            if taken is not None:
+                carry_out(taken.follow, running=str(current_run_id()))
+
+        ask_form(AckAnswer, view.eligible, step="ack", description=describe(view), store=store)

@@ -3,9 +3,9 @@
 `collect_signoff` is one run per decision. Its form in the Prefect UI asks who you are
 (from the members who may still approve), approve or object, a comment and your
 authenticator code. Whoever answers, in the UI, the CLI, Slack or the console, the same
-policy (`record.decisions.answer`) decides whether the answer counts; a refused answer is
-kept with its reason and the step waits on. Each counted approval is announced to the
-team channel, so an approval given in someone else's name is seen at once.
+act (`record.acts.answer`) decides whether the answer counts; a refused answer is kept
+with its reason and the step waits on. Each counted answer is announced to the team
+channel (`adapters.follow_up`), so an approval given in someone else's name is seen at once.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.input import RunInput
 
-from adapters.notices import announce_approval, announce_decision
+from adapters.follow_up import carry_out
+from adapters.notices import announce_decision
 from adapters.prefect_api import start_deployed, wake
 from flows import pause_keys
 from flows.forms import prefect_form
-from flows.waiting import ask, current_run_id, sleep_until_woken
+from flows.waiting import answered_at, ask, current_run_id, sleep_until_woken
 from models.settings import get_settings
 from policy.signoff import DecisionStatus
 from tasks.signoff import SignoffAnswer, SignoffView, count_answer, read_signoff, set_signoff_run
@@ -57,9 +58,8 @@ def describe(view: SignoffView) -> str:
 
 def _store(decision_id: int) -> Any:
     def store(answer: SignoffAnswer) -> None:
-        counted, approval_id = count_answer(decision_id, answer)
-        if counted:
-            announce_approval(decision_id, approval_id)
+        answered = count_answer(decision_id, answer, answered_at())
+        carry_out(answered.follow, running=str(current_run_id()))
 
     return store
 

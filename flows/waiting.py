@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
@@ -28,6 +30,12 @@ from flows.pause_keys import pause_key
 A = TypeVar("A", bound=BaseModel)
 R = TypeVar("R")
 STEP = re.compile(r"[a-z][a-z0-9-]{0,60}[a-z0-9]")
+_ANSWERED_AT: ContextVar[datetime | None] = ContextVar("answered_at", default=None)
+
+
+def answered_at() -> datetime | None:
+    """Inside ``store``: when the member submitted the answer being stored (Prefect's time)."""
+    return _ANSWERED_AT.get()
 
 
 def current_run_id() -> UUID:
@@ -45,8 +53,9 @@ def _prefix(step: str) -> str:
     return f"suspended-{step}-"
 
 
-def _take_answer(run_id: UUID, step: str) -> dict[str, Any] | None:
-    """The latest submitted answer of this step's forms, if any (inputs stay until store)."""
+def _take_answer(run_id: UUID, step: str) -> tuple[dict[str, Any], datetime | None] | None:
+    """The latest submitted answer of this step's forms and when it was submitted, if any
+    (inputs stay until store)."""
     with get_client(sync_client=True) as client:
         inputs = client.filter_flow_run_input(
             flow_run_id=run_id, key_prefix=_prefix(step), limit=200, exclude_keys=set()
@@ -56,7 +65,7 @@ def _take_answer(run_id: UUID, step: str) -> dict[str, Any] | None:
         return None
     value = answers[-1].value
     loaded = json.loads(value) if isinstance(value, str) else value
-    return loaded if isinstance(loaded, dict) else None
+    return (loaded, answers[-1].created) if isinstance(loaded, dict) else None
 
 
 def forget(step: str, run_id: UUID | None = None) -> None:
@@ -81,13 +90,18 @@ def ask(
     suspend with the form.
 
     ``store`` moves the answer (parsed with ``parse``) into CARE's database before it is
-    deleted from Prefect, so a crash between the two loses nothing. Raises
-    ``prefect.exceptions.Pause`` to suspend.
+    deleted from Prefect, so a crash between the two loses nothing; it may read
+    :func:`answered_at`. Raises ``prefect.exceptions.Pause`` to suspend.
     """
     run_id = current_run_id()
-    raw = _take_answer(run_id, step)
-    if raw is not None:
-        stored = store(parse.model_validate(raw))
+    taken = _take_answer(run_id, step)
+    if taken is not None:
+        raw, submitted = taken
+        token = _ANSWERED_AT.set(submitted)
+        try:
+            stored = store(parse.model_validate(raw))
+        finally:
+            _ANSWERED_AT.reset(token)
         forget(step, run_id)
         scrub_soon()  # and off the disk of Prefect's SQLite
         return stored

@@ -8,20 +8,24 @@ outcome, the clicker alone is told why. Runs after Slack has had its answer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters import notices, slack
+from adapters.follow_up import carry_out
 from adapters.outgoing import DeliveryError
 from models import db
+from models.db import utcnow
 from models.tables import Member
 from models.validation import InvalidInput
-from record import audit, urgent_pages
-from record import decisions as svc
-from record.incidents import declare_conflict, get_incident
+from record import audit
+from record.acts import conflict
+from record.acts.acknowledge import take_urgent_case
+from record.acts.answer import Verdict, answer_decision
+from record.acts.follow import NOTHING, FollowUp
 
 log = logging.getLogger("care.intake.slack")
 OPEN_REPORT = "care_open_report"
@@ -47,12 +51,13 @@ class Click:
     channel_id: str | None
     response_url: str | None
     trigger_id: str | None
+    at: datetime = field(default_factory=utcnow)  # when Slack delivered the click
 
 
 @dataclass(frozen=True)
 class Outcome:
     reply: str
-    after: Callable[[], object] | None = None  # announce / wake, once the record is committed
+    follow: FollowUp = NOTHING  # announce / wake, once the record is committed
 
 
 def handle(click: Click) -> None:
@@ -72,11 +77,7 @@ def handle(click: Click) -> None:
         log.exception("slack click %s failed", click.action_id)
         outcome = Outcome("Something went wrong; nothing may have been recorded. Please retry.")
     _reply(click, outcome.reply)
-    if outcome.after is not None:
-        try:
-            outcome.after()
-        except Exception:
-            log.exception("follow-up of slack click %s failed", click.action_id)
+    carry_out(outcome.follow)
 
 
 def _reply(click: Click, text: str) -> None:
@@ -108,15 +109,18 @@ def _decide(session: Session, click: Click) -> Outcome:
 
 
 def _acknowledge(session: Session, member: Member, click: Click) -> Outcome:
-    incident = get_incident(session, click.value)
-    result = urgent_pages.acknowledge(session, incident, handle=member.handle, channel="slack")
+    result = take_urgent_case(
+        session,
+        incident_code=click.value,
+        handle=member.handle,
+        channel="slack",
+        submitted_at=click.at,
+    )
     if not result.counted:
         return Outcome(f"Your acknowledgement does not count: {_why(result.refusal)}.")
-    run_id = incident.escalation_flow_run_id
     first = "You are the first responder. " if result.first else ""
     return Outcome(
-        f"{first}You acknowledged {incident.code}; paging stops.",
-        after=lambda: _wake(run_id),
+        f"{first}You acknowledged {result.incident_code}; paging stops.", follow=result.follow
     )
 
 
@@ -125,54 +129,33 @@ def _answer(session: Session, member: Member, click: Click) -> Outcome:
         decision_id = int(click.value)
     except ValueError:
         raise InvalidInput(f"not a decision id: {click.value[:20]!r}") from None
-    verdict: svc.Verdict = "approve" if click.action_id == notices.APPROVE else "object"
-    result = svc.answer(
-        session, decision_id=decision_id, handle=member.handle, verdict=verdict, channel="slack"
+    verdict: Verdict = "approve" if click.action_id == notices.APPROVE else "object"
+    result = answer_decision(
+        session,
+        decision_id=decision_id,
+        handle=member.handle,
+        verdict=verdict,
+        channel="slack",
+        submitted_at=click.at,
     )
-    shown = result.state
     if not result.counted:
         return Outcome(f"Your answer on d{decision_id} does not count: {_why(result.refusal)}.")
-    decision = svc.get_decision(session, decision_id)
-    approval_id, waiting = decision.approvals[-1].id, decision.flow_run_id
-    word = "approval" if verdict == "approve" else "objection"
-
-    def after() -> None:
-        notices.announce_approval(decision_id, approval_id)
-        if waiting:  # a sign-off run is waiting for answers: let it re-read the record
-            from adapters.prefect_api import wake_decision
-
-            wake_decision(decision_id)
-
+    shown, word = result.state, "approval" if verdict == "approve" else "objection"
     return Outcome(
         f"Your {word} of d{decision_id} counted: {len(shown.approvers)} of {shown.required} "
         f"approvals, {shown.status}.",
-        after=after,
+        follow=result.follow,
     )
 
 
 def _conflict(session: Session, member: Member, click: Click) -> Outcome:
-    if not member.active:
-        return Outcome(f"Nothing was recorded: {WHY['inactive']}.")
-    incident = get_incident(session, click.value)
-    declare_conflict(session, incident, member.handle, actor=member.handle)
-    code = incident.code
-    waiting = any(d.flow_run_id for d in svc.pending_decisions(session, incident))
-
-    def after() -> None:
-        if waiting:  # who may approve changed: open sign-offs re-read the record
-            from adapters.prefect_api import wake_open_signoffs
-
-            wake_open_signoffs(code)
-
-    return Outcome(
-        f"Conflict recorded for {code}: you will not be paged for it and your approvals on it "
-        "will not count. You need not say why.",
-        after=after,
+    result = conflict.declare(
+        session, incident_code=click.value, handle=member.handle, channel="slack"
     )
-
-
-def _wake(flow_run_id: str | None) -> None:
-    if flow_run_id:
-        from adapters.prefect_api import wake
-
-        wake(flow_run_id, patience_s=1.0)
+    if not result.counted:
+        return Outcome(f"Nothing was recorded: {_why(result.refusal)}.")
+    return Outcome(
+        f"Conflict recorded for {result.incident_code}: you will not be paged for it and your "
+        "approvals on it will not count. You need not say why.",
+        follow=result.follow,
+    )

@@ -9,6 +9,8 @@ member's gets an empty answer and no information.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import NamedTuple
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,20 +21,18 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from adapters.follow_up import carry_out
 from adapters.paging import fall_back
 from models import db
+from models.db import utcnow
 from models.settings import get_settings
 from models.tables import InboundMessage, Member
 from models.validation import InvalidInput
 from policy.codes import parse_ack_sms
 from record import audit
-from record.incidents import get_incident
-from record.urgent_pages import (
-    acknowledge,
-    member_by_phone,
-    open_page_codes,
-    record_provider_status,
-)
+from record.acts.acknowledge import take_urgent_case
+from record.acts.follow import NOTHING, FollowUp
+from record.urgent_pages import member_by_phone, open_page_codes, record_provider_status
 
 log = logging.getLogger("care.intake.twilio")
 router = APIRouter(
@@ -62,6 +62,11 @@ async def verified_form(request: Request) -> dict[str, str]:
     return params
 
 
+class Reply(NamedTuple):
+    text: str
+    follow: FollowUp = NOTHING
+
+
 def twiml(text: str | None) -> Response:
     reply = MessagingResponse()
     if text:
@@ -85,31 +90,35 @@ def _first_delivery(session: Session, message_sid: str) -> bool:
     return True
 
 
-def _acknowledge(session: Session, member: Member, body: str) -> str:
-    """Record an ACK from a member's phone; return the reply (codes and handles only)."""
+def _acknowledge(session: Session, member: Member, body: str, at: datetime) -> Reply:
+    """Record an ACK from a member's phone; the reply (codes and handles only) and what
+    must follow."""
     is_ack, code = parse_ack_sms(body)
     if not is_ack:
-        return "To take an urgent case reply ACK and its code, e.g. ACK DCE26-7."
+        return Reply("To take an urgent case reply ACK and its code, e.g. ACK DCE26-7.")
     if code is None:
         open_codes = open_page_codes(session, member)
         if len(open_codes) != 1:
             listed = ", ".join(open_codes) or "none"
-            return f"Open pages: {listed}. Reply ACK and the case code."
+            return Reply(f"Open pages: {listed}. Reply ACK and the case code.")
         code = open_codes[0]
     try:
-        incident = get_incident(session, code)
-        result = acknowledge(session, incident, handle=member.handle, channel="sms")
+        result = take_urgent_case(
+            session, incident_code=code, handle=member.handle, channel="sms", submitted_at=at
+        )
     except InvalidInput:
-        return f"Nothing to acknowledge for {code}."
+        return Reply(f"Nothing to acknowledge for {code}.")
+    code = result.incident_code
     if not result.counted:
-        return f"ACK for {code} not counted: {result.refusal}."
+        return Reply(f"ACK for {code} not counted: {result.refusal}.")
     if result.first:
-        return f"ACK {code}: you are the first responder."
-    return f"ACK {code} recorded."
+        return Reply(f"ACK {code}: you are the first responder.", result.follow)
+    return Reply(f"ACK {code} recorded.", result.follow)
 
 
 def handle_sms(params: dict[str, str]) -> str | None:
     """Handle one verified inbound SMS once; return the reply, if any."""
+    received_at = utcnow()
     message_sid = params.get("MessageSid") or params.get("SmsSid") or ""
     if not message_sid:
         raise InvalidInput("MessageSid is missing")
@@ -121,7 +130,9 @@ def handle_sms(params: dict[str, str]) -> str | None:
             audit.record(session, actor="intake:sms", action="sms.unknown_sender")
             log.info("sms %s from a number that is no member's: ignored", message_sid)
             return None
-        return _acknowledge(session, member, params.get("Body", ""))
+        reply = _acknowledge(session, member, params.get("Body", ""), received_at)
+    carry_out(reply.follow)
+    return reply.text
 
 
 @router.post("/sms")

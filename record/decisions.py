@@ -1,21 +1,20 @@
 """Decisions and approvals: nothing the team decides or sends counts before sign-off.
 
 Every answer, from the Prefect UI, the CLI, Slack or the console, goes through
-:func:`answer`, so the same policy counts them all. A refused approval is kept with its
-reason; an objection returns the decision to its proposer.
+:func:`record.acts.answer.answer_decision`, so the same policy counts them all. A refused
+approval is kept with its reason; an objection returns the decision to its proposer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import totp
 from models.db import utcnow
-from models.tables import Approval, Decision, Incident, Member, UnilateralAction
+from models.tables import Decision, Incident, Member, UnilateralAction
 from models.validation import InvalidInput
 from policy.signoff import (
     DecisionKind,
@@ -28,13 +27,9 @@ from policy.signoff import (
     required_approvals,
 )
 from record import audit
+from record.identity import find_member, prove
 from record.incidents import conflicted_handles
 from record.members import get_member, member_views
-
-Verdict = Literal["approve", "object"]
-AnswerChannel = Literal["ui", "cli", "slack", "console"]
-# Slack proves identity by its signed payload; everywhere else a TOTP code is required.
-TRUSTED_IDENTITY = {"slack"}
 
 
 class UnknownDecision(InvalidInput):
@@ -55,13 +50,6 @@ class DecisionState:
     eligible: list[str]
     required: int
     quorum: bool
-
-
-@dataclass(frozen=True)
-class AnswerResult:
-    counted: bool
-    refusal: str | None
-    state: DecisionState
 
 
 def propose(
@@ -116,7 +104,7 @@ def _incident(session: Session, decision: Decision) -> Incident | None:
     return session.get(Incident, decision.incident_id) if decision.incident_id else None
 
 
-def _conflicted(session: Session, decision: Decision) -> set[str]:
+def conflicted_on(session: Session, decision: Decision) -> set[str]:
     """Who may not approve: members with a conflict on the incident and, for the review of
     an immediate action taken alone, whoever took it (nobody reviews their own action)."""
     handles = conflicted_handles(session, decision.incident_id) if decision.incident_id else set()
@@ -132,7 +120,7 @@ def _conflicted(session: Session, decision: Decision) -> set[str]:
 
 def state(session: Session, decision: Decision) -> DecisionState:
     members = member_views(session)
-    conflicted = _conflicted(session, decision)
+    conflicted = conflicted_on(session, decision)
     proposer = decision.proposer.handle if decision.proposer else ""
     approvers = [a.member.handle for a in decision.approvals if a.counted and a.member]
     kind = DecisionKind(decision.kind)
@@ -156,22 +144,14 @@ def state(session: Session, decision: Decision) -> DecisionState:
     )
 
 
-def _check_identity(member: Member | None, code: str | None, channel: str) -> Refusal | None:
-    if channel in TRUSTED_IDENTITY or member is None:
-        return None
-    verdict, step = totp.check_code(member.totp_secret, code or "", last_step=member.totp_last_step)
-    if verdict is totp.CodeCheck.ok:
-        member.totp_last_step = step
-        return None
-    return Refusal.code_reused if verdict is totp.CodeCheck.code_reused else Refusal.bad_code
-
-
 def check_member(
     session: Session, *, handle: str, code: str | None, incident: Incident | None, channel: str
 ) -> tuple[Member | None, Refusal | None]:
     """Whether this member may act on the incident now, proven by their code (not Slack)."""
-    member = session.scalar(select(Member).where(Member.handle == handle.strip().lower()))
-    refusal = _check_identity(member, code, channel)
+    member = find_member(session, handle)
+    refusal = prove(
+        member, code=code, channel=channel, trusted=frozenset({"slack"}), submitted_at=utcnow()
+    )
     if refusal is None:
         conflicted = conflicted_handles(session, incident.id) if incident else set()
         refusal = may_approve(
@@ -181,86 +161,6 @@ def check_member(
             counted=(),
         )
     return member, refusal
-
-
-def answer(
-    session: Session,
-    *,
-    decision_id: int,
-    handle: str,
-    verdict: Verdict,
-    channel: AnswerChannel,
-    code: str | None = None,
-    comment: str | None = None,
-) -> AnswerResult:
-    """Record one member's answer; count it only if the policy accepts it."""
-    if verdict not in ("approve", "object"):
-        raise InvalidInput(f"verdict must be approve or object, not {verdict!r}")
-    decision = get_decision(session, decision_id)
-    member = session.scalar(select(Member).where(Member.handle == handle.strip().lower()))
-    refusal: Refusal | None = None
-    if decision.status != DecisionStatus.pending:
-        refusal = Refusal.decision_closed
-    if refusal is None:
-        refusal = _check_identity(member, code, channel)
-    if refusal is None:
-        already = [a.member.handle for a in decision.approvals if a.counted and a.member]
-        if decision.proposer and verdict == "approve":
-            already.append(decision.proposer.handle)
-        refusal = may_approve(
-            member=handle.strip().lower(),
-            members=member_views(session),
-            conflicted=_conflicted(session, decision),
-            counted=already,
-        )
-    row = Approval(
-        decision_id=decision.id,
-        member_id=member.id if member else None,
-        claimed_handle=handle.strip().lower()[:64],
-        verdict=verdict,
-        comment=comment or None,
-        channel=channel,
-        counted=refusal is None,
-        refusal=refusal.value if refusal else None,
-    )
-    session.add(row)
-    session.flush()
-    session.refresh(decision)
-    incident = _incident(session, decision)
-    code_ = incident.code if incident else None
-    audit.record(
-        session,
-        actor=row.claimed_handle,
-        action="decision.answer",
-        incident_code=code_,
-        decision=decision.id,
-        verdict=verdict,
-        channel=channel,
-        counted=row.counted,
-        refusal=row.refusal,
-    )
-    if row.counted and verdict == "object":
-        decision.status = DecisionStatus.objected
-        decision.objection = comment
-        decision.decided_at = utcnow()
-        audit.record(
-            session,
-            actor="care",
-            action="decision.objected",
-            incident_code=code_,
-            decision=decision.id,
-        )
-    elif row.counted and state(session, decision).quorum:
-        decision.status = DecisionStatus.approved
-        decision.decided_at = utcnow()
-        audit.record(
-            session,
-            actor="care",
-            action="decision.approved",
-            incident_code=code_,
-            decision=decision.id,
-        )
-    return AnswerResult(counted=row.counted, refusal=row.refusal, state=state(session, decision))
 
 
 def pending_decisions(session: Session, incident: Incident) -> list[Decision]:

@@ -21,7 +21,6 @@ from policy.categories import Category
 from policy.resolutions import Severity, Violation, check_outcome, validate_resolutions
 from policy.signoff import DecisionKind, DecisionStatus
 from record import audit, decisions
-from record.incidents import declare_conflict
 
 
 class ReviewRefused(InvalidInput):
@@ -114,15 +113,6 @@ def record_review(session: Session, incident: Incident, review: ReviewAnswer) ->
         needs_information=review.needs_more_information,
     )
     return outcome
-
-
-def declare_conflicts(session: Session, incident: Incident, review: ReviewAnswer) -> None:
-    """Record the conflicts declared at the review (before, and whatever becomes of, it)."""
-    for handle in review.conflicts():
-        try:
-            declare_conflict(session, incident, handle, actor=review.reviewer[:64])
-        except InvalidInput as exc:
-            raise ReviewRefused(str(exc)) from exc
 
 
 def summarise(outcome: ReviewOutcome) -> str:

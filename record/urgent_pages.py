@@ -1,104 +1,30 @@
-"""Pages of on-call members for urgent incidents, and their acknowledgement.
+"""Pages of on-call members for urgent incidents (acknowledging: ``record.acts.acknowledge``).
 
 A page is one message to one member in one round of the escalation, on one channel. Its
 idempotency key (``page-DCE26-7-r0-ana-sms``) makes a re-run escalation page nobody twice.
-Every page, delivery status and acknowledgement is also written to the audit trail.
+Every page and delivery status is also written to the audit trail.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import totp
 from models.db import utcnow
 from models.tables import Incident, Member, Page
 from models.validation import InvalidInput, phone_e164
 from record import audit
-from record.incidents import conflicted_handles
-from record.members import get_member
 
 # no SMS reached the member: fall back to their other channels
 FAILED = frozenset({"failed", "undelivered", "unconfirmed", "no_address"})
 # ... and certainly not: the next step need not wait ("unconfirmed" may have arrived)
 UNDELIVERED = FAILED - {"unconfirmed"}
 FINAL = FAILED | {"delivered", "cancelled"}
-# channels where the member's identity is proven by the channel itself (a signed webhook
-# from their own phone or Slack account, or a console login); elsewhere a TOTP code is needed
-TRUSTED_IDENTITY = frozenset({"sms", "slack", "console"})
-
-
-@dataclass(frozen=True)
-class AckResult:
-    counted: bool
-    first: bool  # this member is the incident's first responder
-    refusal: str | None = None
 
 
 def page_key(code: str, round_index: int, handle: str, channel: str) -> str:
     return f"page-{code}-r{round_index}-{handle}-{channel}"
-
-
-def _refusal(
-    session: Session, incident: Incident, member: Member, channel: str, code: str | None
-) -> str | None:
-    if not member.active:
-        return "inactive"
-    if member.handle in conflicted_handles(session, incident.id):
-        return "conflicted"
-    if channel in TRUSTED_IDENTITY:
-        return None
-    verdict, step = totp.check_code(member.totp_secret, code or "", last_step=member.totp_last_step)
-    if verdict is not totp.CodeCheck.ok:
-        return verdict.value
-    member.totp_last_step = step
-    return None
-
-
-def acknowledge(
-    session: Session, incident: Incident, *, handle: str, channel: str, code: str | None = None
-) -> AckResult:
-    """Record a member's acknowledgement of an urgent incident; the first one stops paging.
-
-    From the CLI or the Prefect UI the member's TOTP ``code`` proves who they are.
-    """
-    member = get_member(session, handle)
-    if not incident.urgent:
-        raise InvalidInput(f"{incident.code} is not urgent: there is nothing to acknowledge")
-    refusal = _refusal(session, incident, member, channel, code)
-    if refusal is not None:
-        audit.record(
-            session,
-            actor=member.handle,
-            action="page.ack_refused",
-            incident_code=incident.code,
-            channel=channel,
-            refusal=refusal,
-        )
-        return AckResult(counted=False, first=False, refusal=refusal)
-    now = utcnow()
-    first = incident.first_responder_id is None
-    if first:
-        incident.first_responder_id = member.id
-        incident.first_response_at = now
-    if incident.urgent_acknowledged_at is None:
-        incident.urgent_acknowledged_at = now
-    for page in session.scalars(
-        select(Page).where(Page.incident_id == incident.id, Page.acknowledged_at.is_(None))
-    ):
-        page.acknowledged_at = now
-    audit.record(
-        session,
-        actor=member.handle,
-        action="page.ack",
-        incident_code=incident.code,
-        channel=channel,
-        first=first,
-    )
-    return AckResult(counted=True, first=first)
 
 
 def add_page(

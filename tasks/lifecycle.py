@@ -8,14 +8,17 @@ from prefect import task
 from pydantic import BaseModel
 
 from adapters.deliver import deliver
-from adapters.prefect_api import wake_open_signoffs
+from adapters.follow_up import carry_out
 from models import db
 from models.answers import ConversationAnswer, FindingsAnswer, ReviewAnswer, StatementAnswer
 from models.tables import Party, Report
+from models.validation import InvalidInput
 from policy.members import available
 from policy.signoff import DecisionKind, DecisionStatus
 from policy.status import IncidentStatus, check_transition
 from record import conversations, outcomes, review, unilateral
+from record.acts import conflict
+from record.acts.follow import FollowUp
 from record.incidents import conflicted_handles, get_incident, set_status
 from record.members import member_views
 
@@ -80,14 +83,32 @@ def save_review(code: str, answer: ReviewAnswer) -> str | None:
     """Record a review answer; return why it was refused (no personal data), if it was."""
     try:
         if answer.conflicts():  # kept even if the review itself is refused
-            with db.session_scope() as session:
-                review.declare_conflicts(session, get_incident(session, code), answer)
-            wake_open_signoffs(code)  # whoever stepped aside leaves every open sign-off
+            carry_out(declare_conflicts(code, answer))
         with db.session_scope() as session:
             review.record_review(session, get_incident(session, code), answer)
     except review.ReviewRefused as exc:
         return str(exc)
     return None
+
+
+def declare_conflicts(code: str, answer: ReviewAnswer) -> FollowUp:
+    """The conflicts declared in the review form, each the member's act of declaring one;
+    what follows is to wake every open sign-off, which whoever stepped aside leaves."""
+    wake: list[str] = []
+    with db.session_scope() as session:
+        for handle in answer.conflicts():
+            try:
+                declared = conflict.declare(
+                    session,
+                    incident_code=code,
+                    handle=handle,
+                    channel="ui",
+                    actor=answer.reviewer[:64],
+                )
+            except InvalidInput as exc:
+                raise review.ReviewRefused(str(exc)) from exc
+            wake += declared.follow.wake
+    return FollowUp(wake=tuple(dict.fromkeys(wake)))
 
 
 @task(task_run_name="findings-{code}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from prefect import task
@@ -12,6 +13,7 @@ from models.answers import SignoffAnswer
 from models.tables import Approval
 from policy.signoff import DecisionStatus
 from record import decisions as decisions_svc
+from record.acts.answer import Answered, answer_decision
 
 
 class SignoffView(BaseModel):
@@ -56,11 +58,13 @@ def read_signoff(decision_id: int) -> SignoffView:
 
 
 @task(task_run_name="count-answer-d{decision_id}")
-def count_answer(decision_id: int, answer: SignoffAnswer) -> tuple[bool, int]:
-    """Count one answer given in the Prefect UI; return (counted, approval id)."""
+def count_answer(
+    decision_id: int, answer: SignoffAnswer, submitted_at: datetime | None = None
+) -> Answered:
+    """Count one answer given in the Prefect UI (its code as of when it was submitted)."""
     verdict: Literal["approve", "object"] = "object" if answer.verdict == "object" else "approve"
     with db.session_scope() as session:
-        result = decisions_svc.answer(
+        return answer_decision(
             session,
             decision_id=decision_id,
             handle=answer.member,
@@ -68,10 +72,8 @@ def count_answer(decision_id: int, answer: SignoffAnswer) -> tuple[bool, int]:
             channel="ui",
             code=answer.code,
             comment=answer.comment or None,
+            submitted_at=submitted_at,
         )
-        decision = decisions_svc.get_decision(session, decision_id)
-        approval_id = decision.approvals[-1].id
-    return result.counted, approval_id
 
 
 def set_signoff_run(decision_id: int, flow_run_id: str) -> None:

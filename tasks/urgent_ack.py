@@ -2,7 +2,7 @@
 
 The `acknowledge-urgent` run of an urgent incident waits with a form: the member (from the
 active members without a conflict) and their authenticator code, because the Prefect
-server has one shared login. The answer counts through ``record.urgent_pages.acknowledge``, as
+server has one shared login. The answer counts through ``record.acts.acknowledge``, as
 an SMS reply, a Slack click, the console or `care ack` do.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -20,11 +21,12 @@ from adapters.prefect_api import start_deployed, wake
 from models import db
 from models.answers import AckAnswer
 from models.tables import AuditEntry
+from models.validation import InvalidInput
 from policy.members import available
+from record.acts.acknowledge import Acknowledged, take_urgent_case
 from record.incidents import conflicted_handles, get_incident
 from record.members import member_views
 from record.timetable import paging_stopped
-from record.urgent_pages import acknowledge
 
 FLOW_NAME = "acknowledge-urgent"
 log = logging.getLogger("care.urgent_ack")
@@ -62,16 +64,23 @@ def read_ack(incident_code: str) -> AckView:
         return AckView(incident.code, paging_stopped(incident), eligible, refusal)
 
 
-def record_ack(incident_code: str, answer: AckAnswer) -> bool:
-    """Count a member's acknowledgement given in the Prefect UI; False if refused."""
-    with db.session_scope() as session:
-        incident = get_incident(session, incident_code)
-        if paging_stopped(incident) is not None:
-            return False
-        result = acknowledge(
-            session, incident, handle=answer.member, channel="ui", code=answer.code
-        )
-        return result.counted
+def record_ack(
+    incident_code: str, answer: AckAnswer, submitted_at: datetime | None = None
+) -> Acknowledged | None:
+    """Count a member's acknowledgement given in the Prefect UI as any channel's (taken
+    already: a later acknowledgement); None if the case is no longer urgent."""
+    try:
+        with db.session_scope() as session:
+            return take_urgent_case(
+                session,
+                incident_code=incident_code,
+                handle=answer.member,
+                channel="ui",
+                code=answer.code,
+                submitted_at=submitted_at,
+            )
+    except InvalidInput:
+        return None
 
 
 @task(task_run_name="offer-ack-{incident_code}", cache_policy=NO_CACHE)

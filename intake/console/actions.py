@@ -1,33 +1,33 @@
 """The console's forms: add a note, declare a conflict, acknowledge, approve or object.
 
-Each form carries the session's CSRF token. An answer or a conflict that a waiting flow
-cares about wakes its run after the transaction commits, off the request path. If
-Prefect cannot be reached, the answer is still in the record and the log names the
-decision or incident whose run was not woken.
+Each form carries the session's CSRF token and calls the member's act in ``record.acts``;
+what must follow (a notice in the team channel, a waiting run to wake) is carried out by
+``adapters.follow_up`` after the transaction commits, off the request path. If Slack or
+Prefect cannot be reached, the act is still in the record.
 """
 
 from __future__ import annotations
-
-import logging
-from collections.abc import Callable
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from adapters.follow_up import carry_out
 from intake.console.auth import ConsoleError, Viewer, check_csrf, viewer
 from intake.console.config import ConsoleConfig, console_config
 from intake.console.render import ConsoleRoute
 from intake.console.views import find_incident, record_page, refuse_if_restricted
 from models import db
-from models.tables import Conversation, Incident
+from models.db import utcnow
+from models.tables import Incident
 from models.validation import InvalidInput
-from record import decisions, urgent_pages
-from record.incidents import add_note, declare_conflict
+from record import decisions
+from record.acts.acknowledge import take_urgent_case
+from record.acts.answer import Answered, answer_decision
+from record.acts.conflict import declare
+from record.acts.note import add as add_note
 
 router = APIRouter(route_class=ConsoleRoute)
-log = logging.getLogger("care.console")
-MAX_NOTE = 20_000
 REFUSED = {
     "bad_code": "The code was not right. Type the 6-digit code your authenticator app shows now.",
     "code_reused": "That code was already used (perhaps to sign in). Wait for the next code "
@@ -38,37 +38,6 @@ REFUSED = {
     "decision_closed": "This decision is already decided.",
     "unknown_member": "Your answer could not be matched to a member.",
 }
-
-
-def _after_answer(decision_id: int, approval_id: int, waiting: bool) -> None:
-    """Tell the team channel about the counted answer; wake the sign-off run."""
-    from adapters import notices, prefect_api
-
-    try:
-        notices.announce_approval(decision_id, approval_id)
-    except Exception:  # the answer is recorded; the notice stays in the outbox
-        log.warning("could not announce approval %s of d%s", approval_id, decision_id)
-    if waiting:
-        _wake(lambda: prefect_api.wake_decision(decision_id), f"d{decision_id}")
-
-
-def _wake_signoffs(code: str) -> None:
-    from adapters import prefect_api
-
-    _wake(lambda: prefect_api.wake_open_signoffs(code), code)
-
-
-def _wake_escalation(code: str, run_id: str) -> None:
-    from adapters import prefect_api
-
-    _wake(lambda: prefect_api.wake(run_id, patience_s=1.0), code)
-
-
-def _wake(call: Callable[[], object], what: str) -> None:
-    try:
-        call()
-    except Exception:  # Prefect unreachable: the answer is recorded all the same
-        log.warning("could not wake the waiting run(s) of %s", what, exc_info=True)
 
 
 def _done(code: str, what: str, anchor: str = "") -> RedirectResponse:
@@ -89,26 +58,28 @@ def note(
     with db.session_scope() as session:
         incident = find_incident(session, code)
         refuse_if_restricted(session, incident, who)
-        conv_id = _conversation(session, incident, conversation)
+        code = incident.code
         try:
-            if len(body) > MAX_NOTE:
-                raise InvalidInput(f"a note can be at most {MAX_NOTE} characters")
-            add_note(session, incident, author=who.handle, body=body, conversation_id=conv_id)
+            add_note(
+                session,
+                incident_code=code,
+                author=who.handle,
+                body=body,
+                conversation_id=_conversation(conversation),
+            )
         except InvalidInput as exc:
             problem = str(exc)
-        code = incident.code
     if problem:
         return record_page(request, who, code, error=("notes", problem), status=400)
     return _done(code, "note", "#notes")
 
 
-def _conversation(session: Session, incident: Incident, raw: str) -> int | None:
+def _conversation(raw: str) -> int | None:
     if not raw:
         return None
-    conv = session.get(Conversation, int(raw)) if raw.isdigit() else None
-    if conv is None or conv.incident_id != incident.id:
+    if not raw.isdigit():
         raise ConsoleError(400, "No such conversation", "Choose a conversation of this incident.")
-    return int(conv.id)
+    return int(raw)
 
 
 @router.post("/incidents/{code}/conflict", include_in_schema=False)
@@ -122,38 +93,45 @@ def conflict(
     check_csrf(who, csrf)
     with db.session_scope() as session:
         incident = find_incident(session, code)
-        declare_conflict(
-            session, incident, who.handle, reason=reason.strip()[:2000] or None, actor=who.handle
+        result = declare(
+            session,
+            incident_code=incident.code,
+            handle=who.handle,
+            channel="console",
+            reason=reason,
+            actor=who.handle,
         )
-        code = incident.code
-        waiting = any(d.flow_run_id for d in decisions.pending_decisions(session, incident))
-    if waiting:  # who may approve changed: open sign-offs re-read the record
-        background.add_task(_wake_signoffs, code)
-    return _done(code, "conflict")
+    if not result.counted:
+        raise ConsoleError(403, "Not recorded", REFUSED.get(result.refusal or "", "Refused."))
+    background.add_task(carry_out, result.follow)
+    return _done(result.incident_code, "conflict")
 
 
 @router.post("/incidents/{code}/acknowledge", include_in_schema=False)
 def acknowledge(
     code: str, background: BackgroundTasks, csrf: str = Form(""), who: Viewer = Depends(viewer)
 ) -> Response:
+    submitted_at = utcnow()
     check_csrf(who, csrf)
     with db.session_scope() as session:
         incident = find_incident(session, code)
         refuse_if_restricted(session, incident, who)
         try:
-            result = urgent_pages.acknowledge(
-                session, incident, handle=who.handle, channel="console"
+            result = take_urgent_case(
+                session,
+                incident_code=incident.code,
+                handle=who.handle,
+                channel="console",
+                submitted_at=submitted_at,
             )
         except InvalidInput as exc:
             raise ConsoleError(409, "Nothing to acknowledge", str(exc)) from exc
-        code, run_id = incident.code, incident.escalation_flow_run_id
     if not result.counted:
         raise ConsoleError(
             403, "Not counted", f"Your acknowledgement was refused: {result.refusal}."
         )
-    if run_id:  # the escalation re-reads the record and stops paging
-        background.add_task(_wake_escalation, code, run_id)
-    return _done(code, "ack" if result.first else "ack-later")
+    background.add_task(carry_out, result.follow)
+    return _done(result.incident_code, "ack" if result.first else "ack-later")
 
 
 @router.post("/decisions/{decision_id}/answer", include_in_schema=False)
@@ -168,20 +146,15 @@ def answer(
     who: Viewer = Depends(viewer),
     config: ConsoleConfig = Depends(console_config),
 ) -> Response:
+    submitted_at = utcnow()
     check_csrf(who, csrf)
     if verdict not in ("approve", "object"):
         raise ConsoleError(400, "Choose approve or object", "Go back and press one of the buttons.")
     if not config.allow(handle=who.handle, client=request.client.host if request.client else "-"):
         raise ConsoleError(429, "Too many codes tried", "Wait five minutes, then try again.")
     with db.session_scope() as session:
-        try:
-            decision = decisions.get_decision(session, decision_id)
-        except decisions.UnknownDecision as exc:
-            raise ConsoleError(404, "No such decision", str(exc)) from exc
-        incident = session.get(Incident, decision.incident_id) if decision.incident_id else None
-        if incident is not None:
-            refuse_if_restricted(session, incident, who)
-        result = decisions.answer(
+        incident_code = _decision_incident(session, decision_id, who)
+        result = answer_decision(
             session,
             decision_id=decision_id,
             handle=who.handle,
@@ -189,11 +162,33 @@ def answer(
             channel="console",
             code=code,
             comment=comment.strip()[:2000] or None,
+            submitted_at=submitted_at,
         )
-        incident_code = incident.code if incident else None
-        if result.counted:
-            approval_id, waiting = decision.approvals[-1].id, bool(decision.flow_run_id)
-            background.add_task(_after_answer, decision_id, approval_id, waiting)
+    background.add_task(carry_out, result.follow)
+    return _answered(request, who, incident_code, decision_id, verdict, result)
+
+
+def _decision_incident(session: Session, decision_id: int, who: Viewer) -> str | None:
+    """The code of the decision's incident (None for a team decision), if the viewer may see it."""
+    try:
+        decision = decisions.get_decision(session, decision_id)
+    except decisions.UnknownDecision as exc:
+        raise ConsoleError(404, "No such decision", str(exc)) from exc
+    incident = session.get(Incident, decision.incident_id) if decision.incident_id else None
+    if incident is None:
+        return None
+    refuse_if_restricted(session, incident, who)
+    return incident.code
+
+
+def _answered(
+    request: Request,
+    who: Viewer,
+    incident_code: str | None,
+    decision_id: int,
+    verdict: str,
+    result: Answered,
+) -> Response:
     anchor = f"#decision-{decision_id}"
     done = "approved" if verdict == "approve" else "objected"
     if incident_code is None:

@@ -16,6 +16,7 @@ from models import db
 from models.tables import Message
 from policy.signoff import DecisionKind
 from record import decisions as svc
+from record.acts.answer import answer_decision
 from record.incidents import declare_conflict, get_incident
 from tests.support.fake_slack import TEAM_CHANNEL, FakeSlack, running_fake_slack, slack_configured
 from tests.support.seed import SECRETS, seed_report, seed_team
@@ -50,7 +51,9 @@ def _decision(code: str, *, flow_run_id: str | None = RUN_ID) -> int:
 
 
 def _slack_answer(session: Session, decision_id: int, handle: str) -> int:
-    svc.answer(session, decision_id=decision_id, handle=handle, verdict="approve", channel="slack")
+    answer_decision(
+        session, decision_id=decision_id, handle=handle, verdict="approve", channel="slack"
+    )
     return svc.get_decision(session, decision_id).approvals[-1].id
 
 
@@ -135,7 +138,7 @@ def test_no_notice_carries_personal_data(slack: FakeSlack) -> None:
     code, report_id = _report(urgent=True)
     decision_id = _decision(code, flow_run_id=None)
     with db.session_scope() as session:
-        result = svc.answer(
+        result = answer_decision(
             session,
             decision_id=decision_id,
             handle="ben",

@@ -11,8 +11,7 @@ import pytest
 from deployments.timekeeper import LEASE, Timekeeper
 from models import db
 from models.settings import get_settings
-from record.incidents import get_incident
-from record.urgent_pages import acknowledge
+from record.acts.acknowledge import take_urgent_case
 from tests.support.escalation import HANDLES, Urgent, urgent_incident, wait_for
 from tests.support.fake_twilio import FakeTwilio, fake_twilio, use_fake_twilio
 
@@ -63,8 +62,10 @@ def test_every_round_is_paged_on_time_by_the_record_alone(fake: FakeTwilio) -> N
     try:
         wait_for(lambda: len(sent(fake, urgent.code)) >= 1 + 1 + 5 + 5, timeout=30, what="4 rounds")
         with db.session_scope() as session:
-            incident = get_incident(session, urgent.code)
-            assert acknowledge(session, incident, handle="chloe", channel="console").counted
+            taken = take_urgent_case(
+                session, incident_code=urgent.code, handle="chloe", channel="console"
+            )
+            assert taken.counted
         time.sleep(4.5)  # round 4 would be due now
     finally:
         keeper.stop()

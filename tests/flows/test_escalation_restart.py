@@ -19,8 +19,8 @@ from prefect.settings import PREFECT_API_URL
 
 from models import db
 from models.settings import get_settings
+from record.acts.acknowledge import take_urgent_case
 from record.incidents import get_incident
-from record.urgent_pages import acknowledge
 from tests.support.escalation import HANDLES, pages, urgent_incident, wait_for
 from tests.support.fake_twilio import FakeTwilio, fake_twilio, use_fake_twilio
 
@@ -78,7 +78,7 @@ def test_a_killed_escalation_carries_on_without_skipping_or_repeating(fake: Fake
         wait_for(lambda: len(fake.delivered()) >= 12, what="rounds 2 and 3", timeout=30)
         with db.session_scope() as session:
             incident = get_incident(session, urgent.code)
-            acknowledge(session, incident, handle="dev", channel="console")
+            take_urgent_case(session, incident_code=incident.code, handle="dev", channel="console")
         out, _err = second.communicate(timeout=30)
     finally:
         for proc in (first, second):

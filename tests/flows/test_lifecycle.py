@@ -26,7 +26,7 @@ from policy import resolutions
 from policy.resolutions import ResolutionEntry
 from policy.signoff import DecisionStatus
 from policy.status import IncidentStatus
-from record import decisions as decisions_svc
+from record.acts.answer import answer_decision
 from record.incidents import add_party, declare_conflict, get_incident, store_report
 from tests.support.codes import Codes
 from tests.support.host import answer_form, form_description, wait_for, waiting_form
@@ -172,7 +172,7 @@ def test_a_declared_conflict_takes_the_member_off_open_signoffs(team: Seeded, ho
     wake_open_signoffs(code)
     wait_for(lambda: "ben" not in _may_still_approve(review.flow_run_id or ""))
     with db.session_scope() as session:
-        refused = decisions_svc.answer(
+        refused = answer_decision(
             session,
             decision_id=review.id,
             handle="ben",

@@ -89,18 +89,3 @@ def test_declaring_a_conflict_wakes_every_open_signoff(
     response = client.post(f"/console/incidents/{code}/conflict", data={"csrf": csrf(client)})
     assert response.status_code == 200
     assert all(_state_name(_run_of(i)) in WOKEN for i in ids)
-
-
-def test_an_acknowledgement_wakes_the_escalation_run(
-    two_pending: tuple[str, list[int], dict[str, str]],
-) -> None:
-    _code, _ids, secrets = two_pending
-    with db.session_scope() as session:
-        code = seed_report(session, message_id="web-urgent", urgent=True)
-        run_id = _suspended_run("console-wake-escalation")
-        get_incident(session, code).escalation_flow_run_id = str(run_id)
-    app, _ = console_app()
-    client = signed_in(app, "dev", secrets["dev"])
-    response = client.post(f"/console/incidents/{code}/acknowledge", data={"csrf": csrf(client)})
-    assert response.status_code == 200 and "first responder" in response.text
-    assert _state_name(run_id) in WOKEN

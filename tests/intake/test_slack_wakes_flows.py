@@ -66,12 +66,3 @@ def test_an_approval_in_slack_wakes_the_sign_off_run(client: TestClient) -> None
         decision_id = decision.id
     _click(client, sr.click(notices.APPROVE, str(decision_id), user="UBEN"))
     assert _state_name(run_id) == "Woken"
-
-
-def test_an_acknowledgement_in_slack_wakes_the_escalation_run(client: TestClient) -> None:
-    run_id = _paused_run()
-    with db.session_scope() as session:
-        code = seed_report(session, urgent=True)
-        get_incident(session, code).escalation_flow_run_id = str(run_id)
-    _click(client, sr.click(notices.ACK, code, user="UDEV"))
-    assert _state_name(run_id) == "Woken"

@@ -7,6 +7,7 @@ import pytest
 from models import db, totp
 from policy.signoff import DecisionKind, DecisionStatus
 from record import decisions as svc
+from record.acts.answer import AnswerChannel, Answered, Verdict, answer_decision
 from record.incidents import declare_conflict, get_incident
 from record.members import deactivate
 from tests.support.seed import seed_report, seed_team
@@ -32,12 +33,12 @@ def _answer(
     handle: str,
     code: str | None,
     *,
-    verdict: svc.Verdict = "approve",
-    channel: svc.AnswerChannel = "cli",
+    verdict: Verdict = "approve",
+    channel: AnswerChannel = "cli",
     comment: str | None = None,
-) -> svc.AnswerResult:
+) -> Answered:
     with db.session_scope() as session:
-        return svc.answer(
+        return answer_decision(
             session,
             decision_id=decision_id,
             handle=handle,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from models import db, totp
 from models.tables import AuditEntry, Incident
 from record import audit, decisions, outbox
+from record.acts.answer import answer_decision
 from record.erasure import Person, execute, propose_erasure
 from record.events import get_event
 from record.incidents import declare_conflict, get_incident
@@ -52,7 +53,7 @@ def _seed() -> tuple[list[str], dict[str, str]]:
             incident=incident,
             body=f"Dear Reporter, {PEOPLE['party_name']} ...",
         )
-        decisions.answer(
+        answer_decision(
             session,
             decision_id=decision.id,
             handle="chloe",
@@ -137,7 +138,7 @@ def test_erasure_needs_two_members_then_erases_one_person_everywhere(care_db: st
         assert "3 party records, 3 incidents" in decision.summary
         assert "@" not in decision.summary
         assert execute(session, decision.id) is None  # the proposer alone is not enough
-        decisions.answer(
+        answer_decision(
             session,
             decision_id=decision.id,
             handle="dev",

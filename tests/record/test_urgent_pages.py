@@ -6,9 +6,10 @@ import pytest
 
 from models import db, totp
 from models.validation import InvalidInput
+from record.acts.acknowledge import take_urgent_case
 from record.incidents import declare_conflict, get_incident
 from record.members import deactivate
-from record.urgent_pages import acknowledge, open_escalations
+from record.urgent_pages import open_escalations
 from tests.support.escalation import urgent_incident
 from tests.support.seed import seed_report
 
@@ -32,7 +33,9 @@ def test_identity_is_proven_by_the_channel_or_a_totp_code(
         code = totp.current_code(urgent.totp["ben"])
     with db.session_scope() as session:
         incident = get_incident(session, urgent.code)
-        result = acknowledge(session, incident, handle="ben", channel=channel, code=code)
+        result = take_urgent_case(
+            session, incident_code=incident.code, handle="ben", channel=channel, code=code
+        )
         assert result.refusal == refusal
         assert result.counted is (refusal is None)
         assert (incident.urgent_acknowledged_at is not None) is (refusal is None)
@@ -45,8 +48,8 @@ def test_the_first_to_acknowledge_responds_and_paging_stops_for_everyone(care_db
         seed_report(session, message_id="web-calm")
         assert open_escalations(session) == [urgent.code, other]
         incident = get_incident(session, urgent.code)
-        first = acknowledge(session, incident, handle="dev", channel="sms")
-        second = acknowledge(session, incident, handle="eve", channel="sms")
+        first = take_urgent_case(session, incident_code=incident.code, handle="dev", channel="sms")
+        second = take_urgent_case(session, incident_code=incident.code, handle="eve", channel="sms")
         assert (first.first, second.first) == (True, False)
         assert open_escalations(session) == [other]
 
@@ -57,8 +60,18 @@ def test_inactive_and_conflicted_members_do_not_count(care_db: str) -> None:
         incident = get_incident(session, urgent.code)
         declare_conflict(session, incident, "ana")
         deactivate(session, "chloe")
-        assert acknowledge(session, incident, handle="ana", channel="sms").refusal == "conflicted"
-        assert acknowledge(session, incident, handle="chloe", channel="sms").refusal == "inactive"
+        assert (
+            take_urgent_case(
+                session, incident_code=incident.code, handle="ana", channel="sms"
+            ).refusal
+            == "conflicted"
+        )
+        assert (
+            take_urgent_case(
+                session, incident_code=incident.code, handle="chloe", channel="sms"
+            ).refusal
+            == "inactive"
+        )
         assert incident.urgent_acknowledged_at is None and incident.first_responder_id is None
 
 
@@ -67,4 +80,4 @@ def test_a_calm_incident_has_nothing_to_acknowledge(care_db: str) -> None:
     with db.session_scope() as session:
         calm = get_incident(session, seed_report(session, message_id="web-calm"))
         with pytest.raises(InvalidInput, match="not urgent"):
-            acknowledge(session, calm, handle="ana", channel="sms")
+            take_urgent_case(session, incident_code=calm.code, handle="ana", channel="sms")

@@ -15,9 +15,9 @@ from models import db
 from models.db import utcnow
 from models.tables import AuditEntry, Member, Page
 from record import members
+from record.acts.acknowledge import take_urgent_case
 from record.events import get_event
 from record.incidents import get_incident
-from record.urgent_pages import acknowledge
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.host import read_run
 from tests.support.seed import SECRETS, TEAM, seed_report, seed_team
@@ -157,4 +157,4 @@ def escalation_run(code: str) -> str | None:
 def ack(code: str, handle: str, channel: str = "console") -> None:
     """A member takes the urgent case (as the console would)."""
     with db.session_scope() as session:
-        acknowledge(session, get_incident(session, code), handle=handle, channel=channel)
+        take_urgent_case(session, incident_code=code, handle=handle, channel=channel)

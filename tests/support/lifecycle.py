@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from adapters.prefect_api import wake_decision
+from adapters.follow_up import carry_out
 from models import db
 from models.tables import AuditEntry, Conversation, Decision, Member
 from record import decisions as decisions_svc
+from record.acts.answer import answer_decision
 from record.incidents import get_incident
 from tests.support.codes import Codes
 from tests.support.host import answer_form, read_run, wait_for
@@ -84,9 +85,9 @@ def completed(run_id: str) -> bool:
 
 
 def approve_cli(decision_id: int, handle: str, codes: Codes) -> None:
-    """Approve as `care approve` does: the policy counts it, then the sign-off is woken."""
+    """Approve as `care approve` does: the act counts it, its follow-up wakes the sign-off."""
     with db.session_scope() as session:
-        result = decisions_svc.answer(
+        result = answer_decision(
             session,
             decision_id=decision_id,
             handle=handle,
@@ -95,7 +96,7 @@ def approve_cli(decision_id: int, handle: str, codes: Codes) -> None:
             code=codes(handle),
         )
     assert result.counted, result.refusal
-    wake_decision(decision_id)
+    carry_out(result.follow)
 
 
 def conversation_holder(code: str) -> str:

@@ -6,8 +6,7 @@ import threading
 import time
 
 from models import db
-from record.incidents import get_incident
-from record.urgent_pages import acknowledge
+from record.acts.acknowledge import take_urgent_case
 from tasks.escalation import await_round
 from tests.support.escalation import urgent_incident
 
@@ -25,7 +24,12 @@ def test_waiting_stops_within_a_poll_of_an_acknowledgement(care_db: str) -> None
     time.sleep(0.5)
     assert waiter.is_alive()
     with db.session_scope() as session:
-        acknowledge(session, get_incident(session, urgent.code), handle="eve", channel="slack")
+        take_urgent_case(
+            session,
+            incident_code=urgent.code,
+            handle="eve",
+            channel="slack",
+        )
     acked = time.monotonic()
     waiter.join(timeout=5)
     assert out["outcome"] == "acknowledged"

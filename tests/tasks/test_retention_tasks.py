@@ -7,6 +7,7 @@ from datetime import date
 from models import db, totp
 from policy.signoff import DecisionKind, DecisionStatus
 from record import decisions
+from record.acts.answer import answer_decision
 from record.erasure import Person, propose_erasure
 from record.events import get_event
 from tasks.retention import find_due_work, purge_is_due
@@ -41,7 +42,7 @@ def test_the_sweep_finds_what_is_due(care_db: str) -> None:
     work = find_due_work.fn(today=date(2026, 4, 26))
     assert work.reports == [] and work.erasures_to_sign == [erase_id] and work.erasures == []
     with db.session_scope() as session:
-        decisions.answer(
+        answer_decision(
             session,
             decision_id=erase_id,
             handle="ben",

@@ -12,28 +12,28 @@ from models import db
 from models.tables import AuditEntry, Decision, Message, UnilateralAction
 from policy.signoff import DecisionStatus
 from record import decisions
+from record.acts.act_alone import ActedAlone, act_alone
+from record.acts.answer import Answered, answer_decision
 from record.incidents import get_incident
 from record.review import ReviewRefused
-from record.unilateral import open_unilateral_reviews, record_unilateral_action
+from record.unilateral import open_unilateral_reviews
 from tasks.reminders import remind_unilateral_reviews_now
 from tests.support.codes import Codes
 from tests.support.seed import seed_report, seed_team
 
 
-def _ana_acted_alone(session: Session, codes: Codes, code: str) -> UnilateralAction:
-    return record_unilateral_action(
+def _ana_acted_alone(session: Session, codes: Codes, code: str) -> ActedAlone:
+    return act_alone(
         session,
-        get_incident(session, code),
-        member="ana",
+        incident_code=code,
+        handle="ana",
         code=codes("ana"),
         action="Asked security to escort P1 out of the venue",
     )
 
 
-def _approve(
-    session: Session, decision_id: int, handle: str, codes: Codes
-) -> decisions.AnswerResult:
-    return decisions.answer(
+def _approve(session: Session, decision_id: int, handle: str, codes: Codes) -> Answered:
+    return answer_decision(
         session,
         decision_id=decision_id,
         handle=handle,
@@ -86,10 +86,10 @@ def test_a_conflicted_member_cannot_record_an_action(care_db: str) -> None:
         code = seed_report(session)
         declare_conflict(session, get_incident(session, code), "ana")
     with db.session_scope() as session, pytest.raises(ReviewRefused, match="conflicted"):
-        record_unilateral_action(
+        act_alone(
             session,
-            get_incident(session, code),
-            member="ana",
+            incident_code=code,
+            handle="ana",
             code=Codes(team.totp)("ana"),
             action="Took the badge",
         )
