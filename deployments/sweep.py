@@ -11,6 +11,7 @@ from deployments.starter import STARTERS, RunStarter
 from flows.pause_keys import waited_decision
 from record.flow_runs import decision_moved_on
 
+
 class Sweeper:
     """What the host does every few seconds, in case something was missed."""
 
