@@ -152,8 +152,12 @@ def main() -> None:
         time.sleep(max(0.0, first + DUE_S[-1] + STEP_S / 2 - time.time()))  # the last round
         for process in keepers:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                process.wait(10)
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
         stop.set()
         print(json.dumps(figures(fake.delivered(), started, killed, peak[0])))
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import uuid
@@ -127,11 +128,12 @@ class Timekeeper:
 def main() -> None:
     """Keep time alone (`python -m deployments.timekeeper`): a standby beside `care host`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
     keeper = Timekeeper().start()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        keeper.stop()
+    stopping.wait()
+    keeper.stop()
 
 
 if __name__ == "__main__":
