@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -120,6 +120,17 @@ def draft_reporter_message(incident: Incident, outcome: ReviewOutcome) -> str:
     return TEMPLATES.get_template("inform_reporter.v1.txt").render(
         code=incident.code, actions=actions, explanation=outcome.reporter_explanation or ""
     )
+
+
+def template_text() -> list[str]:
+    """The fixed text of the message templates, between their fields: CARE's own words."""
+    found: list[str] = []
+    loader = TEMPLATES.loader
+    assert loader is not None
+    for name in TEMPLATES.list_templates():
+        source, _path, _uptodate = loader.get_source(TEMPLATES, name)
+        found += [node.data for node in TEMPLATES.parse(source).find_all(nodes.TemplateData)]
+    return found
 
 
 def queue_reporter_message(session: Session, incident: Incident, decision_id: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.policy.categories import CATEGORY_LABELS
 from models.policy.resolutions import RESOLUTION_LABELS, Resolution
 
 CHANNEL_LABELS = {
@@ -25,9 +26,25 @@ def resolution_label(key: str) -> str:
         return RESOLUTION_LABELS[Resolution.other]
 
 
+FINDING_LABELS = {
+    "yes": "A violation of the Code of Conduct",
+    "no": "No violation",
+    "undetermined": "Could not be determined",
+}
+NOT_CONCLUDED = "Review not concluded"
+
+
 def finding_label(key: str) -> str:
-    return {
-        "yes": "A violation of the Code of Conduct",
-        "no": "No violation",
-        "undetermined": "Could not be determined",
-    }.get(key, "Review not concluded")
+    return FINDING_LABELS.get(key, NOT_CONCLUDED)
+
+
+def catalogue_labels() -> list[str]:
+    """Every label CARE's catalogues give a key: CARE's own words, never a leak."""
+    return [
+        *RESOLUTION_LABELS.values(),
+        *CATEGORY_LABELS.values(),
+        *CHANNEL_LABELS.values(),
+        *PHASE_LABELS.values(),
+        *FINDING_LABELS.values(),
+        NOT_CONCLUDED,
+    ]
