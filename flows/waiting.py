@@ -20,7 +20,7 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import Pause
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from tasks.prefect_store import scrub_soon
 
@@ -85,15 +85,29 @@ def ask(
     run_id = current_run_id()
     raw = _take_answer(run_id, step)
     if raw is not None:
-        answer = (parse or form).model_validate(raw)
-        store(answer)
-        forget(step, run_id)
-        scrub_soon()  # and off the disk of Prefect's SQLite
-        return answer
-    forget(step, run_id)  # forms of earlier attempts
+        try:
+            answer = (parse or form).model_validate(raw)
+        except ValidationError as exc:  # not from the UI's form: ask again, saying where
+            description += f"\n\n**Last answer not recorded:** {invalid_fields(form, exc)}"
+        else:
+            store(answer)
+            forget(step, run_id)
+            scrub_soon()  # and off the disk of Prefect's SQLite
+            return answer
+    forget(step, run_id)  # forms of earlier attempts, and an answer that did not parse
     key = f"{step}-{uuid4().hex[:10]}"
     initial = form.with_initial_data(description=description, **(defaults or {}))
     _suspend(run_id, key, initial)
+
+
+def invalid_fields(form: type[BaseModel], error: ValidationError) -> str:
+    """Which fields of an answer were not valid, by title: never the values typed."""
+    names = []
+    for item in error.errors(include_input=False, include_url=False):
+        key = str(item["loc"][0]) if item["loc"] else "the answer"
+        field = form.model_fields.get(key)
+        names.append(f'"{field.title or key}"' if field is not None else "a field not in the form")
+    return f"not valid: {', '.join(dict.fromkeys(names))}; choose or type them again"
 
 
 def sleep_until_woken(step: str) -> None:

@@ -10,7 +10,7 @@ from models.db import utcnow
 from models.incidents import add_note, conflicted_handles
 from models.members import member_views
 from models.policy.conversations import choose_conversation_pair
-from models.review import ReviewRefused, approved_outcome
+from models.review import ReviewRefused, approved_outcome, who
 from models.tables import Conversation, Incident, Member, Party
 
 
@@ -90,7 +90,7 @@ def record_conversation(
         session, handle=member, code=code, incident=incident, channel="ui"
     )
     if refusal is not None or row is None or row.id not in (conv.member_a_id, conv.member_b_id):
-        raise ReviewRefused(f"{member} does not hold conversation {conversation_id}: {refusal}")
+        raise ReviewRefused(f"{who(row)} does not hold conversation {conversation_id}: {refusal}")
     if notes.strip():
         add_note(session, incident, author=row.handle, body=notes, conversation_id=conv.id)
     if held:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models import audit, decisions, outbox
 from models.policy.resolutions import RESOLUTION_EXECUTOR, RESOLUTION_LABELS, Resolution
 from models.policy.signoff import DecisionKind
-from models.review import ReviewRefused, approved_outcome
+from models.review import ReviewRefused, approved_outcome, who
 from models.settings import get_settings
 from models.tables import AuditEntry, Decision, Incident, Member, Report, ReviewOutcome
 
@@ -196,7 +196,7 @@ def propose_text(
         session, handle=member, code=code, incident=incident, channel="ui"
     )
     if refusal is not None or row is None:
-        raise ReviewRefused(f"{member} may not propose this text on {incident.code}: {refusal}")
+        raise ReviewRefused(f"{who(row)} may not propose this text on {incident.code}: {refusal}")
     if not text.strip():
         raise ReviewRefused("write the text")
     what = "message to the reporter" if kind is DecisionKind.reporter_message else "statement"
