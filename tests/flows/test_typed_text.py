@@ -11,15 +11,21 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 from prefect.settings import get_current_settings
 
-from models import db
+from models import db, members
+from models.db import utcnow
+from models.events import get_event
 from tasks.orchestrate import wake
+from tasks.retention import start_flow
 from tests.support.codes import Codes
+from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
 from tests.support.host import answer_form, form_description, wait_for, waiting_form
 from tests.support.lifecycle import (
     NOTES,
@@ -183,3 +189,48 @@ def test_nothing_typed_is_echoed_into_prefect(team: Seeded, host: object) -> Non
         approve_cli(text.id, handle, codes)
     wait_for(lambda: completed(run_id))
     assert _in_prefect() == []
+
+
+def _urgent_report() -> str:
+    with db.session_scope() as session:
+        event = get_event(session, "dce26")
+        event.escalation_policy = {"steps": [{"target": "primary", "wait_s": 60}]}
+        now = utcnow()
+        members.set_oncall(
+            session,
+            event=event,
+            handle_="ana",
+            tier="primary",
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1),
+        )
+    with db.session_scope() as session:
+        return seed_report(session, message_id="web-urgent", urgent=True)
+
+
+def _ack_form(code: str) -> str | None:
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"acknowledge-{code}"]))
+        )
+    return str(runs[0].id) if runs and waiting_form(runs[0].id) else None
+
+
+def test_nor_into_the_acknowledgement_and_summary_forms(team: Seeded, host: object) -> None:
+    typed = {"ack_code": "Wystan Pellegrini-Rooke", "summary": PEOPLE["party_name"]}
+    code = _urgent_report()
+    ack = str(wait_for(lambda: _ack_form(code)))
+    answer_form(ack, {"member": "ben", "code": typed["ack_code"]})
+    wait_for(_asks_again(ack, "Last answer not counted", "bad_code"))
+
+    with db.session_scope() as session:
+        add_edition(session, "dce27", 2027)
+        incident = add_incident(session, "dce27", 2027, Spec("harassment"), 1)
+    report = start_flow.fn("compile-transparency-report", "dce27")
+    wait_for(_asks_again(report, f"summary of {incident}"))
+    answer_form(report, {"member": "ana", "summary": f"{typed['summary']} was asked to leave"})
+    wait_for(_asks_again(report, "The last summary was blocked", "name"))
+    for run_id in (ack, report):
+        assert not [t for t in typed.values() if t.lower() in _description(run_id).lower()]
+    rows = "\n".join(_prefect_rows()).lower()
+    assert [t for t in typed.values() if t.lower() in rows] == []
