@@ -67,6 +67,7 @@ class Needle:
     kind: DataKind
     text: str  # the datum's letters and digits, folded, with nothing between them
     weak: bool = False  # one word alone (a name part, a local part): may be a common word
+    words: int = 1  # found only across this many words of a text ("A. Long", not "along")
 
 
 def fold(text: str) -> str:
@@ -112,7 +113,8 @@ def _runs(parts: list[str]) -> set[str]:
 
 
 def _initials(words: list[tuple[str, ...]]) -> set[str]:
-    """A name with initials: "Isembard Crowthorne" -> icrowthorne, crowthornei."""
+    """A name with initials: "Isembard Crowthorne" -> icrowthorne, crowthornei (two words
+    at least: "A. Long" is a name, "along" is not)."""
     if len(words) < 2 or not all(words):
         return set()
     first, rest, last = words[0][0][0], "".join(map("".join, words[1:])), "".join(words[-1])
@@ -140,10 +142,10 @@ def needles_for(kind: DataKind, value: str | None, *, parts: bool = False) -> li
         found.add("".join(_words(text.split("@", 1)[0])))
     if parts and kind in (DataKind.name, DataKind.handle):
         found |= _runs(subparts)
-    if kind is DataKind.name:
-        found |= _initials(words)
     single = set(subparts)
-    return [Needle(kind, form, form in single) for form in sorted(found) if len(form) >= 3]
+    needles = [Needle(kind, form, form in single) for form in sorted(found) if len(form) >= 3]
+    initials = _initials(words) - found if kind is DataKind.name else set()
+    return needles + [Needle(kind, form, words=2) for form in sorted(initials) if len(form) >= 3]
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -219,7 +221,7 @@ class Guard:
             while j < len(words) and len(joined) + len(words[j][0]) <= self._longest:
                 joined, j = joined + words[j][0], j + 1
                 for needle in self._by_text.get(joined, ()):
-                    if not (needle.weak and ours and ours[i]):
+                    if needle.words <= j - i and not (needle.weak and ours and ours[i]):
                         hits.add((offset, needle.kind))
         return hits
 

@@ -174,6 +174,14 @@ def test_ordinary_text_raises_no_false_alarm(text: str) -> None:
     assert NAMES.scan(text) == [], text
 
 
+def test_a_name_with_an_initial_is_not_a_common_word() -> None:
+    guard = Guard(
+        [n for name in ("Amy Long", "Bea Ring") for n in needles_for(DataKind.name, name)]
+    )
+    assert guard.scan("They walked along; bring the badge.") == []
+    assert len(guard.scan("A. Long and B Ring left; Long, A. too.")) == 3
+
+
 # -- CARE's own words are never a leak; what people wrote is ---------------------------
 LABEL = "Demand that the participant stop their behaviour"
 TEMPLATE = "After reviewing the report, the team decided not to take further action."
