@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from models import totp
-
-
-def care(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARE_")}
-    env["CARE_DATA_DIR"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "care_cli.main", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.support.cli import care
 
 
 @pytest.fixture(scope="module")
@@ -195,64 +180,6 @@ def test_audit_verify_passes_then_finds_tampering(tmp_path: Path, home: Path) ->
     engine.dispose()
     result = care(copy, "audit", "verify")
     assert result.returncode == 1 and "entry 3 was edited" in result.stderr
-
-
-def _copy_home(home: Path, to: Path) -> Path:
-    to.mkdir()
-    for f in home.iterdir():
-        if f.is_file():
-            (to / f.name).write_bytes(f.read_bytes())
-    (to / "encryption.key").chmod(0o600)
-    return to
-
-
-def _sql(home: Path, statement: str, **params: object) -> None:
-    engine = sa.create_engine(f"sqlite:///{home / 'care.db'}")
-    with engine.begin() as conn:
-        conn.execute(sa.text(statement), params)
-    engine.dispose()
-
-
-def test_audit_verify_names_every_break_and_a_trail_cut_short(tmp_path: Path, home: Path) -> None:
-    home = _copy_home(home, tmp_path / "base")
-    for _ in range(3):
-        assert care(home, "member", "list").returncode == 0  # each reading is audited
-    intact = care(home, "audit", "verify")
-    assert intact.returncode == 0, intact.stderr
-    entries = int(intact.stdout.split("intact: ", 1)[1].split()[0])
-    assert entries >= 6
-
-    copy = _copy_home(home, tmp_path / "edited")
-    _sql(copy, "UPDATE audit_entries SET action = 'member.remove' WHERE seq = 2")
-    _sql(copy, "DELETE FROM audit_entries WHERE seq = 4")
-    result = care(copy, "audit", "verify")
-    assert result.returncode == 1
-    assert "entry 2 was edited" in result.stderr and "entry 4 missing" in result.stderr
-
-    cut = _copy_home(home, tmp_path / "cut")
-    _sql(cut, "DELETE FROM audit_entries WHERE seq > :keep", keep=entries - 2)
-    result = care(cut, "audit", "verify")
-    assert result.returncode == 1 and "its newest entries were deleted" in result.stderr
-
-
-def test_audit_verify_finds_an_older_copy_of_the_table(tmp_path: Path, home: Path) -> None:
-    older = _copy_home(home, tmp_path / "older")
-    assert care(home, "member", "list").returncode == 0  # audited: the trail grows
-    head = care(home, "audit", "checkpoint")
-    assert head.returncode == 0, head.stderr
-    entries, short = head.stdout.split("checkpoint: ", 1)[1].split(";")[0].split(" entries, head ")
-    assert "team channel: outbox" in head.stdout  # no Slack configured: the outbox has it
-
-    restored = _copy_home(home, tmp_path / "restored")
-    (restored / "care.db").write_bytes((older / "care.db").read_bytes())
-    result = care(restored, "audit", "verify")
-    assert result.returncode == 1 and "replaced by an older copy" in result.stderr
-
-    # the database and its checkpoint both restored: the head posted to the channel catches it
-    result = care(older, "audit", "verify", "--checkpoint", f"{entries}:{short}")
-    assert result.returncode == 1 and f"the checkpoint {entries}:{short} saw" in result.stderr
-    assert care(home, "audit", "verify", "--checkpoint", f"{entries}:{short}").returncode == 0
-    assert care(home, "audit", "verify", "--checkpoint", "12:nothex").returncode == 2
 
 
 def test_key_rotate_reencrypts_everything(tmp_path: Path, home: Path) -> None:
