@@ -26,12 +26,13 @@ def _setup(tmp: Path) -> tuple[str, str]:
         CARE_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         CARE_DATABASE_URL=f"sqlite:///{tmp / 'care.db'}",
     )
-    from models import db, members, migrate
-    from models.decisions import propose
-    from models.events import add_event
-    from models.incidents import add_note, store_report
-    from models.policy.signoff import DecisionKind
+    from models import db, migrate
     from models.schemas import ReportIn
+    from policy.signoff import DecisionKind
+    from record import members
+    from record.decisions import propose
+    from record.events import add_event
+    from record.incidents import add_note, store_report
 
     db.configure()
     migrate.upgrade()

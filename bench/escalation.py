@@ -1,9 +1,9 @@
 """How fast an urgent report pages someone, and how exactly the escalation keeps its timers.
 
-Real parts: a temporary Prefect server, CARE on SQLite, the real twilio client against the
-fake Messages API on 127.0.0.1. Measures:
+Real parts: CARE's Prefect server (temporary, SQLite), CARE on SQLite, the real twilio
+client against the fake Messages API on 127.0.0.1. Measures:
 
-- first SMS: urgent report received (``intake.pipeline.receive`` called) -> the first SMS
+- first SMS: urgent report received (``record.reports.receive`` called) -> the first SMS
   request arriving at the fake Twilio API; 30 reports one at a time, then 20 at once.
   The host sends the first round itself and then creates the escalation run, so beside
   it: report received -> that run running (Prefect's start time);
@@ -38,10 +38,10 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 from models import db
-from models.events import get_event
-from models.incidents import get_incident
-from models.pages import acknowledge
 from models.schemas import ReportIn
+from record.events import get_event
+from record.incidents import get_incident
+from record.urgent_pages import acknowledge
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.escalation import urgent_incident, warm_prefect
 from tests.support.fake_twilio import FROM, FakeTwilio, fake_twilio
@@ -109,7 +109,7 @@ def run_started_at(code: str) -> float | None:
 def first_sms(fake: FakeTwilio, batch: int) -> tuple[list[float], list[float]]:
     """For ``batch`` reports at once: report received -> first SMS, and -> the escalation
     run running (the host sends the first round itself, then creates the run)."""
-    from intake.pipeline import receive
+    from record.reports import receive
 
     received: dict[str, float] = {}
     lock = threading.Lock()
@@ -140,7 +140,7 @@ def step_errors(fake: FakeTwilio, incidents: int = 5) -> tuple[list[float], int]
     Returns the errors and how many deadlines had passed before the run was up.
     """
     from flows.escalation import escalate_incident
-    from intake.pipeline import receive
+    from record.reports import receive
 
     time.sleep(15)  # let the Prefect server catch up with the runs before
     with db.session_scope() as session:
@@ -173,7 +173,7 @@ def step_errors(fake: FakeTwilio, incidents: int = 5) -> tuple[list[float], int]
 def baseline(fake: FakeTwilio, n: int = 30) -> list[float]:
     from twilio.rest import Client
 
-    from tasks.sms import RebasedHttpClient
+    from adapters.sms import RebasedHttpClient
 
     client = Client(fake.sid, fake.token, http_client=RebasedHttpClient(fake.url))
     times = []
@@ -185,11 +185,11 @@ def baseline(fake: FakeTwilio, n: int = 30) -> list[float]:
 
 
 def main() -> None:
-    from prefect.testing.utilities import prefect_test_harness
+    from tests.support.prefect_server import care_prefect_server
 
     home = Path(tempfile.mkdtemp(prefix="care-bench-"))
     use_care(home, fresh_sqlite(home))
-    with prefect_test_harness(server_startup_timeout=120), fake_twilio() as fake:
+    with care_prefect_server(home), fake_twilio() as fake:
         for key, value in {
             "CARE_TWILIO_ACCOUNT_SID": fake.sid,
             "CARE_TWILIO_AUTH_TOKEN": fake.token,

@@ -207,8 +207,8 @@ def stored_reports(prefix: str) -> int:
 
 def baseline(bench: Bench, count: int = 20) -> list[float]:
     """One plain SMTP send of a small message (no intake, no database) to the same server."""
-    from tasks.deliver import MessageOut
-    from tasks.mail import send
+    from adapters.outgoing import MessageOut
+    from adapters.smtp import send
 
     times = []
     for i in range(count):
@@ -253,9 +253,9 @@ def environment(bench: Bench, data_dir: Path) -> Iterator[None]:
     from aiosmtpd.controller import Controller
 
     from models import db, migrate
-    from models.events import add_event
-    from models.members import add_member
     from models.settings import get_settings
+    from record.events import add_event
+    from record.members import add_member
 
     port = free_port()
     smtp = Controller(Recorder(bench), hostname="127.0.0.1", port=port)

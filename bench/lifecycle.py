@@ -61,7 +61,8 @@ def run(tmp: Path, server_pid: int) -> None:
     from prefect.client.orchestration import get_client
     from prefect.flow_runs import resume_flow_run
 
-    from models import db, members
+    from models import db
+    from record import members
     from tests.support.care_db import fresh_sqlite, use_care
     from tests.support.codes import Codes
     from tests.support.host import answer_form, wait_for, waiting_form

@@ -70,8 +70,8 @@ def _name(rng: random.Random) -> str:
 
 def _seed(rng: random.Random) -> None:
     from models import db
-    from models.events import add_event
     from models.tables import Incident, Party, Report, ReviewOutcome
+    from record.events import add_event
     from tests.support.seed import seed_team
 
     with db.session_scope() as session:

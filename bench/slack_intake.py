@@ -3,7 +3,7 @@
 A live uvicorn on 127.0.0.1 serves CARE's intake app (SQLite, the embedded default); a
 fake Slack Web API takes the team notices. Each signed report-form submission is sent
 twice (as a retry would be): the answer time is what Slack waits for (it gives up at
-3 s). The baseline is ``intake.pipeline.receive`` called directly in the same process.
+3 s). The baseline is ``record.reports.receive`` called directly in the same process.
 Prints figures, then one JSON line.
 """
 
@@ -24,12 +24,12 @@ import httpx
 import uvicorn
 from sqlalchemy import func, select
 
+from adapters import notices
 from intake.app import create_app
-from intake.pipeline import receive
 from models import db
 from models.schemas import ReportIn
 from models.tables import Report
-from tasks import notices
+from record.reports import receive
 from tests.support import slack_requests as sr
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.fake_slack import running_fake_slack, slack_configured
@@ -74,9 +74,9 @@ def serve() -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def post(client: httpx.Client, path: str, payload: dict) -> float:
+def post(client: httpx.Client, path: str, payload: dict, age_s: float = 0) -> float:
     body = sr.interaction_body(payload)
-    headers = sr.signed(body, content_type=sr.FORM)
+    headers = sr.signed(body, content_type=sr.FORM, age_s=age_s)
     start = time.perf_counter()
     reply = client.post(path, content=body, headers=headers)
     elapsed = _ms(start)
@@ -90,9 +90,11 @@ def through_slack(base: str) -> tuple[list[float], list[float], list[float]]:
         for i in range(N):
             payload = sr.submission(user="UREPORTER", view_id=f"VBENCH{i}")
             first.append(post(client, "/slack/interactivity", payload))
-            retry.append(post(client, "/slack/interactivity", payload))
-        for _ in range(N):
+            # a retry is signed anew (the same signed bytes again are a replay: 409)
+            retry.append(post(client, "/slack/interactivity", payload, age_s=-1))
+        for i in range(N):
             click = sr.click(notices.CONFLICT, "DCE26-1", user="UBEN")
+            click["trigger_id"] = f"T-bench-{i}"  # each click is its own request
             clicks.append(post(client, "/slack/interactivity", click))
     return first, retry, clicks
 

@@ -6,9 +6,9 @@ import typer
 from rich.console import Console
 
 from models import db
-from models.incidents import get_incident
-from models.pages import acknowledge
 from models.validation import InvalidInput
+from record.incidents import get_incident
+from record.urgent_pages import acknowledge
 
 console = Console()
 

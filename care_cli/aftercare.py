@@ -8,10 +8,10 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
 from care_cli import errors
 from models import db, totp
-from models.decisions import get_decision
-from models.erasure import Person, execute, propose_erasure
-from models.members import get_member
 from models.validation import InvalidInput
+from record.decisions import get_decision
+from record.erasure import Person, execute, propose_erasure
+from record.members import get_member
 
 console = Console()
 
@@ -29,8 +29,8 @@ def transparency_report(
 
     Publication goes through the compile-transparency-report flow and the team's sign-off.
     """
+    from adapters.report_files import write_report
     from models.settings import get_settings
-    from tasks.report_files import write_report
     from tasks.transparency import COMPILE_STEPS, compile_report
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn())

@@ -29,20 +29,20 @@ def email() -> None:
     Exit 0 when stored or already stored, 65 when the message cannot be a report,
     75 on a transient error (the MTA keeps the message and retries).
     """
-    from intake import inbox, pipeline
-    from intake.email import NotAReport
+    from adapters import email_inbox, receipts
+    from adapters.email_parse import NotAReport
 
     raw = sys.stdin.buffer.read()
     try:
-        received = inbox.ingest(raw)
+        received = email_inbox.ingest(raw)
     except NotAReport as exc:
         print(f"care: not a report: {exc}", file=sys.stderr)
-        raise typer.Exit(inbox.EX_DATAERR) from None
+        raise typer.Exit(email_inbox.EX_DATAERR) from None
     except Exception as exc:  # database down, settings missing: keep it, try again later
         print(f"care: temporary failure, try again later ({type(exc).__name__})", file=sys.stderr)
-        raise typer.Exit(inbox.EX_TEMPFAIL) from None
+        raise typer.Exit(email_inbox.EX_TEMPFAIL) from None
     if received.created:
-        pipeline.follow_up(received)
+        receipts.follow_up(received)
     print(f"{received.code} {'stored' if received.created else 'already stored'}")
 
 
@@ -65,12 +65,13 @@ def report(
     message_id: str | None = typer.Option(None, help="a key that makes a re-run store nothing"),
 ) -> None:
     """Record a report someone told you; the narrative comes from stdin or $EDITOR."""
-    from intake import pipeline
-    from intake.contact import contact_kind
+    from adapters import receipts
+    from models.contact import contact_kind
     from models.schemas import ReportIn
+    from record import reports
 
     narrative = _narrative()
-    received = pipeline.receive(
+    received = reports.receive(
         ReportIn(
             channel="staff",
             channel_message_id=message_id or f"staff-{uuid.uuid4()}",
@@ -90,7 +91,7 @@ def report(
         )
     )
     if received.created:
-        pipeline.follow_up(received)
+        receipts.follow_up(received)
     if not received.created:
         print("care: this report was already recorded", file=sys.stderr)
     print(received.code)

@@ -6,8 +6,9 @@ import typer
 from cryptography.fernet import Fernet
 from rich.console import Console
 
-from models import audit, db, rekey
+from models import db
 from models.settings import get_settings, load_or_create_key_file, write_key_file
+from record import audit, rekey
 
 app = typer.Typer(no_args_is_help=True, help="The encryption key.")
 console = Console()

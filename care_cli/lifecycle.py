@@ -9,11 +9,12 @@ import threading
 import typer
 from rich.console import Console
 
-from models import db, members, totp
-from models.incidents import get_incident
+from models import db, totp
 from models.settings import get_settings
-from models.unilateral import record_unilateral_action
 from models.validation import InvalidInput
+from record import members
+from record.incidents import get_incident
+from record.unilateral import record_unilateral_action
 
 demo_app = typer.Typer(no_args_is_help=True, help="The embedded default's demo team.")
 console = Console()
@@ -32,7 +33,7 @@ def act(
     action: str | None = typer.Option(None, help="what you did; read from stdin if omitted"),
 ) -> None:
     """Record an immediate action you took alone for someone's safety; the team reviews it."""
-    from tasks.orchestrate import wake
+    from adapters.prefect_api import wake
 
     text = action if action is not None else sys.stdin.read()
     with db.session_scope() as session:

@@ -10,11 +10,12 @@ from rich.console import Console
 from rich.table import Table
 
 from care_cli import ack, aftercare, errors, intake, keys, lifecycle, records
-from models import audit, db, migrate
-from models import members as members_svc
-from models.audit_anchor import Anchor
-from models.events import add_event, get_event, list_events
+from models import db, migrate
 from models.validation import InvalidInput, iso_date
+from record import audit
+from record import members as members_svc
+from record.audit_anchor import Anchor
+from record.events import add_event, get_event, list_events
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False

@@ -9,11 +9,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from models import audit, db
-from models import decisions as decisions_svc
-from models.events import get_event
-from models.incidents import declare_conflict, get_incident, list_incidents
+from models import db
 from models.validation import InvalidInput
+from record import audit
+from record import decisions as decisions_svc
+from record.events import get_event
+from record.incidents import declare_conflict, get_incident, list_incidents
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents.")
 conflict_app = typer.Typer(no_args_is_help=True, help="Conflicts of interest.")
@@ -46,7 +47,7 @@ def incident_list(event: str | None = typer.Option(None, help="event slug")) -> 
 @incident_app.command("show")
 def incident_show(code: str, as_: str = typer.Option("operator", "--as", help="who reads")) -> None:
     """Show one incident's whole record, decrypted; the reading is audited."""
-    from models.export import incident_markdown
+    from record.export import incident_markdown
 
     with db.session_scope() as session:
         incident = get_incident(session, code)
@@ -65,7 +66,7 @@ def conflict_declare(
     with db.session_scope() as session:
         incident = get_incident(session, code)
         declare_conflict(session, incident, member, reason=reason)
-    from tasks.orchestrate import wake_open_signoffs  # imports Prefect: only when needed
+    from adapters.prefect_api import wake_open_signoffs  # imports Prefect: only when needed
 
     _wake(lambda: wake_open_signoffs(incident.code))
     console.print(f"{member} has a conflict on {code} and steps aside from it")
@@ -88,7 +89,7 @@ def approve(
     comment: str | None = typer.Option(None),
 ) -> None:
     """Approve (or object to) a pending decision of an incident, or any decision by id."""
-    from models.erasure import execute as execute_erasure
+    from record.erasure import execute as execute_erasure
 
     with db.session_scope() as session:
         decision_id = _pending_decision(session, code, decision)
@@ -106,7 +107,7 @@ def approve(
             erased = execute_erasure(session, decision_id, actor=member)
     if not result.counted:
         raise InvalidInput(f"not counted: {result.refusal}")
-    from tasks.orchestrate import wake_decision
+    from adapters.prefect_api import wake_decision
 
     _wake(lambda: wake_decision(result.state.id))
     st = result.state

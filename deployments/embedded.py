@@ -39,14 +39,20 @@ def prefect_env(data_dir: Path, api_url: str) -> dict[str, str]:
 
 
 def start_prefect(
-    data_dir: Path, api_url: str, timeout_s: float = 120.0
+    data_dir: Path, api_url: str, timeout_s: float = 120.0, *, ui: bool = True
 ) -> subprocess.Popen[bytes]:
-    """Start `prefect server start` and wait until it answers /health."""
+    """Start CARE's Prefect server (`deployments.prefect_server`); wait until it answers /health."""
     env = {**os.environ, **prefect_env(data_dir, api_url)}
     port = env["PREFECT_SERVER_API_PORT"]
     logfile = (data_dir / "prefect-server.log").open("ab")
     server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", port],
+        [
+            sys.executable,
+            "-m",
+            "deployments.prefect_server",
+            *("--host", "127.0.0.1", "--port", port),
+            "--ui" if ui else "--no-ui",
+        ],
         env=env,
         stdout=logfile,
         stderr=subprocess.STDOUT,
@@ -68,9 +74,10 @@ def start_prefect(
 
 def seed_demo() -> list[str]:
     """A demo event and four demo members, the first time only; return their handles."""
-    from models import db, members
+    from models import db
     from models.db import utcnow
-    from models.events import add_event, list_events
+    from record import members
+    from record.events import add_event, list_events
 
     with db.session_scope() as session:
         if list_events(session):

@@ -43,13 +43,13 @@ from prefect.states import Pending, Scheduled
 from prefect.types._datetime import now as prefect_now
 from sqlalchemy import and_, select, update
 
+from adapters.prefect_api import DEPLOYMENT, wake
 from deployments import revive
 from deployments.registry import care_flows
 from models import db
 from models.settings import get_settings
 from models.tables import Decision, Incident
 from tasks.escalation import page_first_round
-from tasks.orchestrate import DEPLOYMENT, wake
 
 log = logging.getLogger("care.host")
 

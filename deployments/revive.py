@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models import audit, db
+from models import db
 from models.tables import AuditEntry, Incident
+from record import audit
 
 log = logging.getLogger("care.revive")
 MAX_RESTARTS = 3
@@ -49,7 +50,7 @@ def _entries(session: Any, code: str, action: str, flow_name: str) -> int:
 def next_attempt(code: str, flow_name: str, run_id: str) -> int | None:
     """Record a restart of the incident's stopped run and tell the team; return its number,
     or None once ``MAX_RESTARTS`` are spent (the team is told that once)."""
-    from tasks.notices import announce_flow_stopped
+    from adapters.notices import announce_flow_stopped
 
     with db.session_scope() as session:
         done = _entries(session, code, "flow.restarted", flow_name)

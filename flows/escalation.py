@@ -18,7 +18,7 @@ from __future__ import annotations
 from prefect import flow
 from prefect.futures import PrefectFuture, wait
 
-from models.policy.escalation import EscalationPolicy, next_escalation_round, round_due_at
+from policy.escalation import EscalationPolicy, next_escalation_round, round_due_at
 from tasks.escalation import (
     await_round,
     page_round,

@@ -13,8 +13,8 @@ from typing import Any, Literal, cast
 from prefect.input import RunInput
 from pydantic import BaseModel, Field, create_model
 
-from models.policy.categories import Category
-from models.policy.resolutions import Resolution, Severity, Violation
+from policy.categories import Category
+from policy.resolutions import Resolution, Severity, Violation
 
 CODE_FIELD = (
     str,

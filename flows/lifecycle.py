@@ -23,10 +23,10 @@ from prefect.input import RunInput
 from flows import forms
 from flows.signoff import await_decision, start_signoff_run
 from flows.waiting import ask, current_run_id, sleep_until_woken
-from models.policy.signoff import DecisionKind
-from models.policy.status import IncidentStatus as S
-from models.review import ReviewIn
 from models.settings import get_settings
+from policy.signoff import DecisionKind
+from policy.status import IncidentStatus as S
+from record.review import ReviewIn
 from tasks import lifecycle as t
 from tasks.signoff import read_signoff, set_signoff_run
 

@@ -16,7 +16,7 @@ from typing import Literal
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import imap
+from adapters import imap
 
 Outcome = Literal["stored", "duplicate", "rejected", "retry", "gone"]
 SCHEDULE_SECONDS = 30  # how often the deployment runs it
@@ -30,15 +30,15 @@ SCHEDULE_SECONDS = 30  # how often the deployment runs it
 )
 def take_message(conn: imaplib.IMAP4, uid: str) -> Outcome:
     """Fetch, store, mark seen, acknowledge one message; return what happened."""
-    from intake import inbox, pipeline
-    from intake.email import NotAReport
+    from adapters import email_inbox, receipts
+    from adapters.email_parse import NotAReport
 
     logger = get_run_logger()
     raw = imap.fetch(conn, uid)
     if raw is None:
         return "gone"
     try:
-        received = inbox.ingest(raw)
+        received = email_inbox.ingest(raw)
     except NotAReport:
         imap.mark_seen(conn, uid, flag_for_review=True)
         logger.warning("mail uid %s is not a report; flagged for review", uid)
@@ -49,7 +49,7 @@ def take_message(conn: imaplib.IMAP4, uid: str) -> Outcome:
     imap.mark_seen(conn, uid)
     logger.info("mail uid %s -> %s (new=%s)", uid, received.code, received.created)
     if received.created:
-        pipeline.follow_up(received)
+        receipts.follow_up(received)
     return "stored" if received.created else "duplicate"
 
 

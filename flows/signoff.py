@@ -3,7 +3,7 @@
 `collect_signoff` is one run per decision. Its form in the Prefect UI asks who you are
 (from the members who may still approve), approve or object, a comment and your
 authenticator code. Whoever answers, in the UI, the CLI, Slack or the console, the same
-policy (`models.decisions.answer`) decides whether the answer counts; a refused answer is
+policy (`record.decisions.answer`) decides whether the answer counts; a refused answer is
 kept with its reason and the step waits on. Each counted approval is announced to the
 team channel, so an approval given in someone else's name is seen at once.
 """
@@ -18,10 +18,10 @@ from prefect.client.orchestration import get_client
 from prefect.input import RunInput
 from pydantic import Field, create_model
 
+from adapters.notices import announce_approval, announce_decision
+from adapters.prefect_api import start_deployed, wake
 from flows.waiting import ask, current_run_id, sleep_until_woken
 from models.settings import get_settings
-from tasks.notices import announce_approval, announce_decision
-from tasks.orchestrate import start_deployed, wake
 from tasks.signoff import SignoffAnswer, SignoffView, count_answer, read_signoff, set_signoff_run
 
 FLOW_NAME = "collect-signoff"

@@ -22,7 +22,7 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, ValidationError
 
-from tasks.prefect_store import scrub_soon
+from adapters.prefect_store import scrub_soon
 
 F = TypeVar("F", bound=RunInput)
 STEP = re.compile(r"[a-z][a-z0-9-]{0,60}[a-z0-9]")
@@ -111,14 +111,14 @@ def invalid_fields(form: type[BaseModel], error: ValidationError) -> str:
 
 
 def sleep_until_woken(step: str) -> None:
-    """Suspend this run until it is woken (``tasks.orchestrate.wake``) or resumed."""
+    """Suspend this run until it is woken (``adapters.prefect_api.wake``) or resumed."""
     _suspend(current_run_id(), f"{step}-{uuid4().hex[:10]}")
 
 
 def _suspend(run_id: UUID, key: str, form: type[RunInput] | None = None) -> NoReturn:
     """Suspend this run (raises ``Pause``), also when it was woken just before.
 
-    A member's answer can wake the run (``tasks.orchestrate.wake``) in the moment between
+    A member's answer can wake the run (``adapters.prefect_api.wake``) in the moment between
     its last look at the record and its suspension. Prefect then refuses to suspend a run
     that is Scheduled again; this execution ends as if suspended, and the run starts again
     from the top and reads the answer.

@@ -1,7 +1,8 @@
 """Slack's HTTP request URLs: the slash command, shortcuts, modals, buttons and events.
 
 Every request is verified on its raw bytes with the app's signing secret (a bad signature
-or one older than five minutes gets 401) before anything is parsed. Slack wants an answer
+or one older than five minutes gets 401, the same signed request sent again gets 409:
+``intake.slack_replay``) before anything is parsed. Slack wants an answer
 within 3 s, so each endpoint answers first and works after (``BackgroundTasks``); only a
 submitted report is stored before the answer, so a valid report is never lost.
 """
@@ -19,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 
-from intake import slack_actions, slack_events
-from intake.pipeline import follow_up, receive
+from adapters import slack
+from adapters.receipts import follow_up
+from intake import slack_actions, slack_events, slack_replay
 from intake.slack_modal import CALLBACK, report_modal, thanks_view
 from intake.slack_openapi import NOT_CONFIGURED, documented
 from intake.slack_report import field_errors, parse_submission
@@ -28,7 +30,7 @@ from models import db
 from models.settings import get_settings
 from models.tables import Member
 from models.validation import InvalidInput
-from tasks import slack
+from record.reports import receive
 
 log = logging.getLogger("care.intake.slack")
 router = APIRouter(prefix="/slack", tags=["slack"])
@@ -68,7 +70,7 @@ class _Interaction(_Loose):
 
 
 async def _verified(request: Request) -> bytes:
-    """The raw body, if Slack signed it in the last five minutes; else 401."""
+    """The raw body, if Slack signed it in the last five minutes; else 401 (409: a replay)."""
     secret = get_settings().slack_signing_secret
     if secret is None or not secret.get_secret_value().strip():
         raise HTTPException(503, NOT_CONFIGURED)
@@ -83,6 +85,9 @@ async def _verified(request: Request) -> bytes:
         valid = False
     if not valid:
         raise HTTPException(401, "invalid or stale Slack signature")
+    signature = request.headers["x-slack-signature"]
+    if not await run_in_threadpool(slack_replay.first_use, signature):
+        raise HTTPException(409, slack_replay.REPLAYED)
     return body
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit, db, pages
-from models import decisions as svc
-from models.incidents import declare_conflict, get_incident
+from adapters import notices, slack
+from adapters.outgoing import DeliveryError
+from models import db
 from models.tables import Member
 from models.validation import InvalidInput
-from tasks import notices, slack
-from tasks.deliver import DeliveryError
+from record import audit, urgent_pages
+from record import decisions as svc
+from record.incidents import declare_conflict, get_incident
 
 log = logging.getLogger("care.intake.slack")
 OPEN_REPORT = "care_open_report"
@@ -108,7 +109,7 @@ def _decide(session: Session, click: Click) -> Outcome:
 
 def _acknowledge(session: Session, member: Member, click: Click) -> Outcome:
     incident = get_incident(session, click.value)
-    result = pages.acknowledge(session, incident, handle=member.handle, channel="slack")
+    result = urgent_pages.acknowledge(session, incident, handle=member.handle, channel="slack")
     if not result.counted:
         return Outcome(f"Your acknowledgement does not count: {_why(result.refusal)}.")
     run_id = incident.escalation_flow_run_id
@@ -138,7 +139,7 @@ def _answer(session: Session, member: Member, click: Click) -> Outcome:
     def after() -> None:
         notices.announce_approval(decision_id, approval_id)
         if waiting:  # a sign-off run is waiting for answers: let it re-read the record
-            from tasks.orchestrate import wake_decision
+            from adapters.prefect_api import wake_decision
 
             wake_decision(decision_id)
 
@@ -159,7 +160,7 @@ def _conflict(session: Session, member: Member, click: Click) -> Outcome:
 
     def after() -> None:
         if waiting:  # who may approve changed: open sign-offs re-read the record
-            from tasks.orchestrate import wake_open_signoffs
+            from adapters.prefect_api import wake_open_signoffs
 
             wake_open_signoffs(code)
 
@@ -172,6 +173,6 @@ def _conflict(session: Session, member: Member, click: Click) -> Outcome:
 
 def _wake(flow_run_id: str | None) -> None:
     if flow_run_id:
-        from tasks.orchestrate import wake
+        from adapters.prefect_api import wake
 
         wake(flow_run_id, patience_s=1.0)

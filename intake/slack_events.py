@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from adapters.deliver import deliver
 from intake.slack_actions import OPEN_REPORT
-from models import db, outbox
+from models import db
 from models.tables import InboundMessage
-from tasks.deliver import deliver
+from record import outbox
 
 log = logging.getLogger("care.intake.slack")
 

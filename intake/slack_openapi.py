@@ -61,6 +61,7 @@ def documented(route: str, ok: str) -> dict[str, Any]:
             200: {"description": ok},
             400: _problem("the signed body is not what Slack sends to this URL"),
             401: _problem("missing, forged or stale Slack signature (older than five minutes)"),
+            409: _problem("this signed request was received before: a replay is not handled"),
             413: _problem("request body too large"),
             503: _problem(f"this deployment has no Slack app: `{NOT_CONFIGURED}`"),
         },

@@ -19,14 +19,20 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from models import audit, db
-from models.incidents import get_incident
-from models.pages import acknowledge, member_by_phone, open_page_codes, record_provider_status
-from models.policy.codes import parse_ack_sms
+from adapters.paging import fall_back
+from models import db
 from models.settings import get_settings
 from models.tables import InboundMessage, Member
 from models.validation import InvalidInput
-from tasks.paging import fall_back
+from policy.codes import parse_ack_sms
+from record import audit
+from record.incidents import get_incident
+from record.urgent_pages import (
+    acknowledge,
+    member_by_phone,
+    open_page_codes,
+    record_provider_status,
+)
 
 log = logging.getLogger("care.intake.twilio")
 router = APIRouter(

@@ -19,7 +19,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from intake import guards, pipeline
+from adapters import receipts
+from intake import guards
 from intake.webform import (
     KEY_PATTERN,
     Problem,
@@ -33,6 +34,7 @@ from intake.webform import (
 )
 from models.settings import Settings, get_settings
 from models.validation import InvalidInput
+from record import reports
 
 log = logging.getLogger("care.intake.web")
 router = APIRouter(tags=["reports"])
@@ -115,7 +117,7 @@ async def post_report(request: Request, background: BackgroundTasks) -> Response
         else:
             web = _json(request, body)
         report = to_report(web, _header_key(request))
-        received = await run_in_threadpool(pipeline.receive, report)
+        received = await run_in_threadpool(reports.receive, report)
     except guards.Refused as exc:
         return _refused(request, is_form, fields, exc.status, [exc.message])
     except (ValidationError, InvalidInput) as exc:
@@ -125,7 +127,7 @@ async def post_report(request: Request, background: BackgroundTasks) -> Response
         message = "We could not store your report just now. Please send it again in a minute."
         return _refused(request, is_form, fields, 503, [message])
     if received.created:  # a resend (double click) must not acknowledge twice
-        background.add_task(pipeline.follow_up, received)
+        background.add_task(receipts.follow_up, received)
     receipt = ReportReceipt(
         case_code=received.code, duplicate=not received.created, acknowledgement=received.reachable
     )

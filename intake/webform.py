@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from intake.contact import contact_kind
 from intake.guards import Refused
+from models.contact import contact_kind
 from models.schemas import MAX_FIELD, MAX_NARRATIVE, ReportIn
 from models.validation import InvalidInput
 

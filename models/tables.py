@@ -53,7 +53,7 @@ class Event(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64))
     attendees: Mapped[int | None]
-    # the escalation policy as data (models.policy.escalation); null: the default policy
+    # the escalation policy as data (policy.escalation); null: the default policy
     escalation_policy: Mapped[dict[str, Any] | None]
     next_incident_number: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -350,7 +350,7 @@ class Message(Base):
 
 
 class InboundMessage(Base):
-    """Inbound webhook deliveries already handled (Twilio MessageSid, Slack event_id)."""
+    """Inbound deliveries already seen (Twilio MessageSid, Slack event_id, signature digest)."""
 
     __tablename__ = "inbound_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -373,7 +373,7 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     # the chain hashes salted digests of actor and detail; erasure replaces the clear values
-    # by pseudonyms and drops the salt (models.audit.pseudonymise)
+    # by pseudonyms and drops the salt (record.audit.pseudonymise)
     salt: Mapped[str | None] = mapped_column(String(32))
     actor_digest: Mapped[str | None] = mapped_column(String(64))
     detail_digest: Mapped[str | None] = mapped_column(String(64))

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from prefect import task
 
-from models import audit, db
-from models.audit_anchor import CheckpointInvalid, read_checkpoint, write_checkpoint
-from tasks.notices import announce_audit_head
+from adapters.notices import announce_audit_head
+from models import db
+from record import audit
+from record.audit_anchor import CheckpointInvalid, read_checkpoint, write_checkpoint
 
 
 @dataclass(frozen=True)

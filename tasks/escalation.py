@@ -15,16 +15,17 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit, db
+from adapters.paging import deliver_pages
+from models import db
 from models.db import utcnow
-from models.incidents import conflicted_handles, get_incident
-from models.members import get_member, member_views
-from models.pages import UNDELIVERED, add_page, round_pages, rounds_recorded
-from models.policy.escalation import EscalationPolicy, next_escalation_round
-from models.policy.members import MemberView
 from models.settings import get_settings
 from models.tables import Incident, Page
-from tasks.paging import deliver_pages
+from policy.escalation import EscalationPolicy, next_escalation_round
+from policy.members import MemberView
+from record import audit
+from record.incidents import conflicted_handles, get_incident
+from record.members import get_member, member_views
+from record.urgent_pages import UNDELIVERED, add_page, round_pages, rounds_recorded
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from prefect import task
 from pydantic import BaseModel
 
-from models import conversations, db, outcomes, review, unilateral
-from models.incidents import conflicted_handles, get_incident, set_status
-from models.members import member_views
-from models.policy.members import available
-from models.policy.signoff import DecisionKind
-from models.policy.status import IncidentStatus, check_transition
+from adapters.deliver import deliver
+from adapters.prefect_api import wake_open_signoffs
+from models import db
 from models.tables import Party, Report
-from tasks.deliver import deliver
-from tasks.orchestrate import wake_open_signoffs
+from policy.members import available
+from policy.signoff import DecisionKind
+from policy.status import IncidentStatus, check_transition
+from record import conversations, outcomes, review, unilateral
+from record.incidents import conflicted_handles, get_incident, set_status
+from record.members import member_views
 
 ORDER = list(IncidentStatus)
 

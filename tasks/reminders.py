@@ -5,11 +5,12 @@ from __future__ import annotations
 from prefect import task
 from sqlalchemy import select
 
-from models import db, outbox
+from adapters.deliver import deliver
+from models import db
 from models.db import utcnow
 from models.settings import get_settings
 from models.tables import Decision, Incident, UnilateralAction
-from tasks.deliver import deliver
+from record import outbox
 
 
 @task(task_run_name="remind-unilateral-reviews")

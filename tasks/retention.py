@@ -9,14 +9,15 @@ from prefect import task
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import db, erasure
+from adapters.prefect_api import start_deployed
+from models import db
 from models.db import utcnow
-from models.events import get_event, list_events
-from models.policy.retention import is_due, purge_due_on, report_starts_on_its_own
-from models.purge import compact, purge_event
 from models.settings import get_settings
 from models.tables import Decision, Incident
-from tasks.orchestrate import start_deployed
+from policy.retention import is_due, purge_due_on, report_starts_on_its_own
+from record import erasure
+from record.events import get_event, list_events
+from record.purge import compact, purge_event
 
 
 @dataclass

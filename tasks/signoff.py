@@ -8,8 +8,8 @@ from prefect import task
 from pydantic import BaseModel
 
 from models import db
-from models import decisions as decisions_svc
 from models.tables import Approval
+from record import decisions as decisions_svc
 
 
 class SignoffView(BaseModel):

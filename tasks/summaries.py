@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from prefect import task
 
 from models import db
-from models.incidents import conflicted_handles, get_incident
-from models.members import get_member, member_views
-from models.policy.anonymise import phase_of
-from models.policy.categories import category_label
-from models.policy.members import available
-from models.policy.report_labels import PHASE_LABELS, resolution_label
-from models.summaries import set_summary, summary_revision
 from models.tables import ReviewOutcome
 from models.validation import InvalidInput
+from policy.anonymise import phase_of
+from policy.categories import category_label
+from policy.members import available
+from policy.report_labels import PHASE_LABELS, resolution_label
+from record.incidents import conflicted_handles, get_incident
+from record.members import get_member, member_views
+from record.summaries import set_summary, summary_revision
 from tasks.transparency import DraftCheck
 
 

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from models import audit, db
-from models.decisions import get_decision, propose
-from models.events import get_event
-from models.incidents import get_incident
-from models.personal_data import record_guard
-from models.policy.signoff import DecisionKind
+from models import db
 from models.settings import Settings, get_settings
-from models.summaries import set_summary
-from models.transparency import EditionFacts, edition_facts, series_history
-from models.transparency_draft import draft_report
+from policy.signoff import DecisionKind
+from record import audit
+from record.decisions import get_decision, propose
+from record.events import get_event
+from record.incidents import get_incident
+from record.personal_data import record_guard
+from record.summaries import set_summary
+from record.transparency import EditionFacts, edition_facts, series_history
+from record.transparency_draft import draft_report
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class NotApproved(RuntimeError):
 @task(task_run_name="publish-report-{event_slug}")
 def publish_report(event_slug: str, decision_id: int) -> list[str]:
     """Write the signed-off report (Markdown and HTML); refuse a draft that has changed."""
-    from tasks.report_files import write_report
+    from adapters.report_files import write_report
 
     with db.session_scope() as session:
         decision = get_decision(session, decision_id)

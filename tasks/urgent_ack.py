@@ -2,7 +2,7 @@
 
 The `acknowledge-urgent` run of an urgent incident waits with a form: the member (from the
 active members without a conflict) and their authenticator code, because the Prefect
-server has one shared login. The answer counts through ``models.pages.acknowledge``, as
+server has one shared login. The answer counts through ``record.urgent_pages.acknowledge``, as
 an SMS reply, a Slack click, the console or `care ack` do.
 """
 
@@ -17,14 +17,14 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from adapters.prefect_api import start_deployed, wake
 from models import db
-from models.incidents import conflicted_handles, get_incident
-from models.members import member_views
-from models.pages import acknowledge
-from models.policy.members import available
 from models.tables import AuditEntry
+from policy.members import available
+from record.incidents import conflicted_handles, get_incident
+from record.members import member_views
+from record.urgent_pages import acknowledge
 from tasks.escalation import finished
-from tasks.orchestrate import start_deployed, wake
 
 FLOW_NAME = "acknowledge-urgent"
 log = logging.getLogger("care.urgent_ack")

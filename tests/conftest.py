@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.care_db import drop_postgres, fresh_postgres, fresh_sqlite, use_care
+from tests.support.prefect_server import care_prefect_server
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Prefect's INFO lines on the console drown a failure's own message; they still reach the
@@ -58,9 +59,7 @@ def sqlite_care(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
-    """A real Prefect server (SQLite, temporary PREFECT_HOME) for the whole test session."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """CARE's Prefect server (SQLite, as `make run` starts it) for the whole test session."""
+    with care_prefect_server(tmp_path_factory.mktemp("prefect")):
         yield

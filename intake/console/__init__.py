@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from intake.console import actions, pages, signin
+from intake.console import actions, signin, views
 
 router = APIRouter(prefix="/console")
 router.include_router(signin.router)
-router.include_router(pages.router)
+router.include_router(views.router)
 router.include_router(actions.router)
 
 __all__ = ["router"]

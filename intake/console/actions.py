@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from intake.console.auth import ConsoleError, Viewer, check_csrf, viewer
 from intake.console.config import ConsoleConfig, console_config
-from intake.console.pages import find_incident, record_page, refuse_if_restricted
 from intake.console.render import ConsoleRoute
-from models import db, decisions, pages
-from models.incidents import add_note, declare_conflict
+from intake.console.views import find_incident, record_page, refuse_if_restricted
+from models import db
 from models.tables import Conversation, Incident
 from models.validation import InvalidInput
+from record import decisions, urgent_pages
+from record.incidents import add_note, declare_conflict
 
 router = APIRouter(route_class=ConsoleRoute)
 log = logging.getLogger("care.console")
@@ -41,26 +42,26 @@ REFUSED = {
 
 def _after_answer(decision_id: int, approval_id: int, waiting: bool) -> None:
     """Tell the team channel about the counted answer; wake the sign-off run."""
-    from tasks import notices, orchestrate
+    from adapters import notices, prefect_api
 
     try:
         notices.announce_approval(decision_id, approval_id)
     except Exception:  # the answer is recorded; the notice stays in the outbox
         log.warning("could not announce approval %s of d%s", approval_id, decision_id)
     if waiting:
-        _wake(lambda: orchestrate.wake_decision(decision_id), f"d{decision_id}")
+        _wake(lambda: prefect_api.wake_decision(decision_id), f"d{decision_id}")
 
 
 def _wake_signoffs(code: str) -> None:
-    from tasks import orchestrate
+    from adapters import prefect_api
 
-    _wake(lambda: orchestrate.wake_open_signoffs(code), code)
+    _wake(lambda: prefect_api.wake_open_signoffs(code), code)
 
 
 def _wake_escalation(code: str, run_id: str) -> None:
-    from tasks import orchestrate
+    from adapters import prefect_api
 
-    _wake(lambda: orchestrate.wake(run_id, patience_s=1.0), code)
+    _wake(lambda: prefect_api.wake(run_id, patience_s=1.0), code)
 
 
 def _wake(call: Callable[[], object], what: str) -> None:
@@ -140,7 +141,9 @@ def acknowledge(
         incident = find_incident(session, code)
         refuse_if_restricted(session, incident, who)
         try:
-            result = pages.acknowledge(session, incident, handle=who.handle, channel="console")
+            result = urgent_pages.acknowledge(
+                session, incident, handle=who.handle, channel="console"
+            )
         except InvalidInput as exc:
             raise ConsoleError(409, "Nothing to acknowledge", str(exc)) from exc
         code, run_id = incident.code, incident.escalation_flow_run_id

@@ -18,9 +18,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from intake.console.config import ConsoleConfig, console_config
 from models import db
-from models.console_sessions import end_member_sessions, end_session, live_session
 from models.settings import get_settings
 from models.tables import Member
+from record.console_sessions import end_member_sessions, end_session, live_session
 
 COOKIE = "care_console"
 PRE_COOKIE = "care_console_signin"

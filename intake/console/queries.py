@@ -11,8 +11,6 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import decisions
-from models.incidents import conflicted_handles
 from models.tables import (
     Approval,
     AuditEntry,
@@ -25,6 +23,8 @@ from models.tables import (
     Page,
     ReviewOutcome,
 )
+from record import decisions
+from record.incidents import conflicted_handles
 
 CLOSED = "closed"
 

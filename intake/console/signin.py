@@ -9,7 +9,7 @@ from intake.console import auth
 from intake.console.config import ConsoleConfig, console_config
 from intake.console.render import HERE, ConsoleRoute, page
 from models import db
-from models.console_sessions import end_session, live_session, sign_in
+from record.console_sessions import end_session, live_session, sign_in
 
 router = APIRouter(route_class=ConsoleRoute)
 NOTICES = {

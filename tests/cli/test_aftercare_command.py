@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from care_cli.main import app
 from models import db, totp
-from models.incidents import get_incident
 from models.settings import get_settings
-from models.summaries import set_summary
+from record.incidents import get_incident
+from record.summaries import set_summary
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident, tell_reporter
 from tests.support.leakscan import found_in_tables
 from tests.support.seed import seed_team

@@ -9,7 +9,7 @@ import pytest
 
 from care_cli.main import main
 from models import db, totp
-from models.incidents import get_incident
+from record.incidents import get_incident
 from tests.support.escalation import audit_actions, urgent_incident
 from tests.support.seed import seed_report
 

@@ -204,9 +204,9 @@ def test_approve_from_the_command_line(tmp_path: Path) -> None:
 
     get_settings.cache_clear()
     db.configure()
-    from models import decisions
-    from models.incidents import get_incident
-    from models.policy.signoff import DecisionKind
+    from policy.signoff import DecisionKind
+    from record import decisions
+    from record.incidents import get_incident
     from tests.support.seed import seed_report, seed_team
 
     with db.session_scope() as session:

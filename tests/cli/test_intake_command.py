@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from care_cli.main import main as care_main
 from models import db, migrate
-from models.events import add_event
-from models.members import add_member, get_member
 from models.settings import get_settings
 from models.tables import Report
+from record.events import add_event
+from record.members import add_member, get_member
 from tests.support.smtp import Inbox, smtp_server
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from adapters.prefect_api import DEPLOYMENT
 from deployments.registry import FLOWS
-from tasks.orchestrate import DEPLOYMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 

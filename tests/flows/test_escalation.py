@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from models import db
-from models.incidents import declare_conflict, get_incident
-from models.pages import acknowledge, add_page, mark_page
 from models.settings import get_settings
 from models.tables import Member, Message, Page
+from record.incidents import declare_conflict, get_incident
+from record.urgent_pages import acknowledge, add_page, mark_page
 from tests.support.codes import Codes
 from tests.support.escalation import (
     HANDLES,

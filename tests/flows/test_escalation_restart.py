@@ -18,9 +18,9 @@ import pytest
 from prefect.settings import PREFECT_API_URL
 
 from models import db
-from models.incidents import get_incident
-from models.pages import acknowledge
 from models.settings import get_settings
+from record.incidents import get_incident
+from record.urgent_pages import acknowledge
 from tests.support.escalation import HANDLES, pages, urgent_incident, wait_for
 from tests.support.fake_twilio import FakeTwilio, fake_twilio, use_fake_twilio
 

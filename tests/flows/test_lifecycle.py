@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from adapters.prefect_api import wake_open_signoffs
 from models import db
-from models import decisions as decisions_svc
-from models.incidents import add_party, declare_conflict, get_incident, store_report
-from models.policy.status import IncidentStatus
 from models.schemas import ReportIn
 from models.settings import get_settings
 from models.tables import (
@@ -18,7 +16,9 @@ from models.tables import (
     Note,
     ReviewOutcome,
 )
-from tasks.orchestrate import wake_open_signoffs
+from policy.status import IncidentStatus
+from record import decisions as decisions_svc
+from record.incidents import add_party, declare_conflict, get_incident, store_report
 from tests.support.codes import Codes
 from tests.support.host import answer_form, form_description, wait_for
 from tests.support.lifecycle import (

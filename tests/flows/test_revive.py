@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from deployments.host import Host
 from deployments.revive import MAX_RESTARTS
-from models import audit, db
+from models import db
 from models.tables import Message
+from record import audit
 from tests.support.codes import Codes
 from tests.support.host import answer_form, wait_for, waiting_form
 from tests.support.lifecycle import REVIEW, incident_run, pending, recent

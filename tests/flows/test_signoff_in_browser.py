@@ -8,12 +8,8 @@ then by a second member with a valid code (approved; the incident moves on).
 
 from __future__ import annotations
 
-import inspect
 import logging
 import shutil
-import signal
-import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +18,9 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
-from deployments.embedded import start_prefect
 from models import db
-from models.policy.status import IncidentStatus
 from models.tables import Approval, Decision
+from policy.status import IncidentStatus
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.codes import Codes
 from tests.support.host import (
@@ -37,6 +32,7 @@ from tests.support.host import (
     waiting_form,
 )
 from tests.support.lifecycle import REVIEW, completed, incident_run, pending, status
+from tests.support.prefect_server import care_prefect_server
 from tests.support.seed import Seeded, seed_report, seed_team
 
 pytestmark = [
@@ -49,55 +45,11 @@ WAIT_MS = 30_000  # generous: the machine may be loaded
 log = logging.getLogger("care.test.e2e")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def prefect_ui(tmp_path: Path) -> Iterator[str]:
-    """`prefect server start` on a free port with its own home; this process's client uses it."""
-    from prefect.context import _temporary_global_settings_context, get_settings_context
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    base = f"http://127.0.0.1:{_free_port()}"
-    server = start_prefect(tmp_path, f"{base}/api", timeout_s=90)
-    try:
-        # the host's threads read the process-global settings, as under the test harness
-        with (
-            temporary_settings(updates={PREFECT_API_URL: f"{base}/api"}),
-            _temporary_global_settings_context(get_settings_context()),
-        ):
-            yield base
-            _drain_workers()  # or they retry against the stopped server at exit
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _drain_workers() -> None:
-    """Send this process's queued Prefect logs and events now, as the test harness does."""
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-    from prefect.utilities.asyncutils import run_coro_as_sync
-
-    async def drain() -> None:
-        try:
-            logs = APILogWorker.instance().drain()
-            if inspect.isawaitable(logs):
-                await logs
-        except RuntimeError:  # never started
-            pass
-        events = EventsWorker.drain_all()
-        if inspect.isawaitable(events):
-            await events
-
-    run_coro_as_sync(drain())
+    """CARE's Prefect server with its UI, on a free port with its own home."""
+    with care_prefect_server(tmp_path, ui=True) as base:
+        yield base
 
 
 @pytest.fixture

@@ -15,10 +15,11 @@ from prefect.client.orchestration import get_client
 from prefect.settings import get_current_settings
 from sqlalchemy import select
 
-from models import audit, db
-from models.incidents import get_incident
+from models import db
 from models.settings import get_settings
 from models.tables import Decision
+from record import audit
+from record.incidents import get_incident
 from tasks.retention import start_flow
 from tests.support.codes import Codes
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident

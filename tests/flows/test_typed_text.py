@@ -19,10 +19,11 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 from prefect.settings import get_current_settings
 
-from models import db, members
+from adapters.prefect_api import wake
+from models import db
 from models.db import utcnow
-from models.events import get_event
-from tasks.orchestrate import wake
+from record import members
+from record.events import get_event
 from tasks.retention import start_flow
 from tests.support.codes import Codes
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident

@@ -25,7 +25,7 @@ def woken_before_it_sleeps() -> str:
     if TRIES:
         return "read the answer"
     TRIES.append("slept")
-    with get_client(sync_client=True) as client:  # what tasks.orchestrate.wake does
+    with get_client(sync_client=True) as client:  # what adapters.prefect_api.wake does
         client.set_flow_run_state(current_run_id(), Scheduled(name="Woken"), force=True)
     sleep_until_woken("await-d1")
     return "not reached"

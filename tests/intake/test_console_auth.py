@@ -6,9 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from models import db, members
+from models import db
 from models.settings import get_settings
 from models.tables import AuditEntry
+from record import members
 from tests.support.console import (
     Clock,
     code_now,

@@ -16,10 +16,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import db
-from models import decisions as decision_svc
-from models.incidents import add_note, declare_conflict, get_incident
-from models.policy.signoff import DecisionKind
 from models.tables import Note
+from policy.signoff import DecisionKind
+from record import decisions as decision_svc
+from record.incidents import add_note, declare_conflict, get_incident
 from tests.support.console import code_now, console_app, next_code
 from tests.support.live import chromium, live_server, local_only
 from tests.support.seed import SECRETS, seed_report, seed_team

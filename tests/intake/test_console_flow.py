@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import expect
 
 from models import db
-from models import decisions as decisions_svc
-from models.incidents import get_incident
-from models.policy.status import IncidentStatus
 from models.tables import Decision
+from policy.status import IncidentStatus
+from record import decisions as decisions_svc
+from record.incidents import get_incident
 from tests.support.care_db import fresh_sqlite, use_care
 from tests.support.codes import Codes
 from tests.support.console import console_app

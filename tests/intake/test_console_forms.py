@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from models import db
-from models import decisions as decision_svc
-from models.events import get_event
-from models.incidents import get_incident
-from models.policy.signoff import DecisionKind
+from policy.signoff import DecisionKind
+from record import decisions as decision_svc
+from record.events import get_event
+from record.incidents import get_incident
 from tests.support.console import console_app, csrf, next_code, signed_in
 from tests.support.seed import seed_report, seed_team
 

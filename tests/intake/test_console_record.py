@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from models import db
-from models import decisions as decision_svc
-from models.incidents import add_note, declare_conflict, get_incident
-from models.policy.signoff import DecisionKind
 from models.tables import AuditEntry, Conversation, Member, Message, Note
+from policy.signoff import DecisionKind
+from record import decisions as decision_svc
+from record.incidents import add_note, declare_conflict, get_incident
 from tests.support.console import console_app, csrf, next_code, signed_in
 from tests.support.seed import SECRETS, seed_report, seed_team
 

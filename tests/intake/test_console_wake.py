@@ -9,9 +9,9 @@ from prefect.client.orchestration import get_client
 from prefect.states import Running, Suspended
 
 from models import db
-from models import decisions as decision_svc
-from models.incidents import get_incident
-from models.policy.signoff import DecisionKind
+from policy.signoff import DecisionKind
+from record import decisions as decision_svc
+from record.incidents import get_incident
 from tests.support.console import console_app, csrf, next_code, signed_in
 from tests.support.seed import seed_report, seed_team
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intake.email import NotAReport, parse_message
+from adapters.email_parse import NotAReport, parse_message
 from models.schemas import MAX_NARRATIVE, ReportIn
 
 

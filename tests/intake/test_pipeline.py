@@ -9,10 +9,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from intake.pipeline import Received, follow_up, receive
+from adapters.receipts import follow_up
 from models import db
 from models.schemas import ReportIn
 from models.tables import AuditEntry, Message, Report
+from record.reports import Received, receive
 from tests.support.fake_slack import TEAM_CHANNEL, FakeSlack, running_fake_slack, slack_configured
 from tests.support.seed import SECRETS, seed_team
 

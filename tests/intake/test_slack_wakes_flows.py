@@ -12,12 +12,12 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.states import Paused, Running
 
+from adapters import notices
 from intake.app import create_app
 from models import db
-from models import decisions as svc
-from models.incidents import get_incident
-from models.policy.signoff import DecisionKind
-from tasks import notices
+from policy.signoff import DecisionKind
+from record import decisions as svc
+from record.incidents import get_incident
 from tests.support import slack_requests as sr
 from tests.support.fake_slack import running_fake_slack, slack_configured
 from tests.support.seed import seed_report, seed_team

@@ -17,11 +17,11 @@ from twilio.request_validator import RequestValidator
 
 from intake.app import create_app
 from models import db
-from models.incidents import declare_conflict, get_incident
-from models.members import get_member
-from models.pages import add_page, mark_page
 from models.settings import get_settings
 from models.tables import AuditEntry, Incident, Message, Page
+from record.incidents import declare_conflict, get_incident
+from record.members import get_member
+from record.urgent_pages import add_page, mark_page
 from tests.support.escalation import PHONES, audit_actions, first_responder, urgent_incident
 from tests.support.fake_twilio import TOKEN, fake_twilio, use_fake_twilio
 from tests.support.seed import seed_report

@@ -6,9 +6,10 @@ import json
 
 import sqlalchemy as sa
 
-from models import audit, db
-from models.audit_anchor import Anchor, checkpoint_path
+from models import db
 from models.tables import Base
+from record import audit
+from record.audit_anchor import Anchor, checkpoint_path
 from tests.support.seed import SECRETS, seed_report, seed_team
 
 

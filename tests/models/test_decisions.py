@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from models import db, totp
-from models import decisions as svc
-from models.incidents import declare_conflict, get_incident
-from models.members import deactivate
-from models.policy.signoff import DecisionKind
+from policy.signoff import DecisionKind
+from record import decisions as svc
+from record.incidents import declare_conflict, get_incident
+from record.members import deactivate
 from tests.support.seed import seed_report, seed_team
 
 

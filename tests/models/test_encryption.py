@@ -7,8 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from models import db
-from models.incidents import add_note, get_incident
 from models.tables import Base
+from record.incidents import add_note, get_incident
 from tests.support.seed import SECRETS, seed_report, seed_team
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from models import db, totp
-from models.incidents import declare_conflict, get_incident
-from models.members import deactivate
-from models.pages import acknowledge, open_escalations
 from models.validation import InvalidInput
+from record.incidents import declare_conflict, get_incident
+from record.members import deactivate
+from record.urgent_pages import acknowledge, open_escalations
 from tests.support.escalation import urgent_incident
 from tests.support.seed import seed_report
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from models import audit, db, decisions, outbox, totp
-from models.erasure import Person, execute, propose_erasure
-from models.events import get_event
-from models.incidents import declare_conflict, get_incident
-from models.purge import compact, purge_event
+from models import db, totp
 from models.tables import AuditEntry, Incident
+from record import audit, decisions, outbox
+from record.erasure import Person, execute, propose_erasure
+from record.events import get_event
+from record.incidents import declare_conflict, get_incident
+from record.purge import compact, purge_event
 from tasks.transparency import compile_report
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
 from tests.support.leakscan import found_in_files, found_in_tables, postgres_files, sqlite_files

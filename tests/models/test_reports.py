@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from models import db
-from models.incidents import get_incident, set_status, store_report
-from models.policy.status import IllegalTransition, IncidentStatus
 from models.schemas import ReportIn
+from policy.status import IllegalTransition, IncidentStatus
+from record.incidents import get_incident, set_status, store_report
 from tests.support.seed import seed_team
 
 

@@ -6,14 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from models.policy.anonymise import (
-    Phase,
-    median_hours,
-    merge_small,
-    phase_of,
-    shown_count,
-    shown_table,
-)
+from policy.anonymise import Phase, median_hours, merge_small, phase_of, shown_count, shown_table
 
 START, END, TZ = date(2026, 4, 20), date(2026, 4, 24), "Europe/Dublin"  # UTC+1 in April
 
@@ -110,7 +103,7 @@ def test_medians_are_coarse_and_need_k_cases(delays: list[timedelta], shown: str
 def test_report_and_purge_fall_due_after_the_event(
     today: date, retention: int, report: bool, purge: bool
 ) -> None:
-    from models.policy.retention import is_due, purge_due_on, report_due_on
+    from policy.retention import is_due, purge_due_on, report_due_on
 
     assert is_due(report_due_on(END), today) is report
     assert is_due(purge_due_on(END, retention), today) is purge
@@ -126,6 +119,6 @@ def test_report_and_purge_fall_due_after_the_event(
     ],
 )
 def test_the_report_starts_on_its_own_for_a_month(today: date, starts: bool) -> None:
-    from models.policy.retention import report_starts_on_its_own
+    from policy.retention import report_starts_on_its_own
 
     assert report_starts_on_its_own(END, today) is starts

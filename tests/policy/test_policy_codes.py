@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.policy.codes import (
-    incident_code,
-    parse_ack_sms,
-    parse_incident_code,
-    valid_code_prefix,
-)
+from policy.codes import incident_code, parse_ack_sms, parse_incident_code, valid_code_prefix
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from collections.abc import Collection, Mapping
 
 import pytest
 
-from models.policy.conversations import NoPairAvailable, choose_conversation_pair
-from models.policy.members import MemberView
+from policy.conversations import NoPairAvailable, choose_conversation_pair
+from policy.members import MemberView
 
 
 def team(*handles: str, inactive: Collection[str] = ()) -> dict[str, MemberView]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from models.policy.escalation import (
+from policy.escalation import (
     EscalationPolicy,
     EscalationStep,
     PageRound,
@@ -16,7 +16,7 @@ from models.policy.escalation import (
     next_escalation_round,
     round_due_at,
 )
-from models.policy.members import MemberView
+from policy.members import MemberView
 
 DEFAULT = EscalationPolicy.default()
 QUICK = EscalationPolicy((EscalationStep("primary", 1), EscalationStep("all", 2)))

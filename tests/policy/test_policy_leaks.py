@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.policy.leaks import DataKind, Guard, Leak, fold, needles_for
+from policy.leaks import DataKind, Guard, Leak, fold, needles_for
 
 RECORDS = [
     *needles_for(DataKind.name, "Zoë Ŀópez-Ó'Brien", parts=True),

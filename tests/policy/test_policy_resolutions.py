@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.policy.resolutions import (
+from policy.resolutions import (
     RESOLUTION_EXECUTOR,
     RESOLUTION_LABELS,
     Resolution,

@@ -6,8 +6,8 @@ from collections.abc import Collection
 
 import pytest
 
-from models.policy.members import MemberView
-from models.policy.signoff import (
+from policy.members import MemberView
+from policy.signoff import (
     DecisionKind,
     Refusal,
     counted_approvers,

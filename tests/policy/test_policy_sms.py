@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.policy.sms import fits_one_segment, gsm7_septets, page_link, page_text
+from policy.sms import fits_one_segment, gsm7_septets, page_link, page_text
 from tests.support.seed import SECRETS
 
 

@@ -6,7 +6,7 @@ from itertools import product
 
 import pytest
 
-from models.policy.status import TRANSITIONS, IllegalTransition, IncidentStatus, check_transition
+from policy.status import TRANSITIONS, IllegalTransition, IncidentStatus, check_transition
 
 S = IncidentStatus
 

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.events import add_event
-from models.incidents import add_note, add_party, get_incident, store_report
 from models.schemas import AttachmentIn, ReportIn
 from models.tables import Incident, ReviewOutcome, UnilateralAction
+from record.events import add_event
+from record.incidents import add_note, add_party, get_incident, store_report
 
 # more distinctive strings: found anywhere in the clear after the purge, they are a leak
 PEOPLE = {
@@ -132,9 +132,9 @@ def tell_reporter(session: Session, code: str, *, explanation: str | None = None
     The message is drafted, signed off and queued as the lifecycle does; its body (the
     template's text, the catalogue labels, the team's explanation) stays in the record.
     """
-    from models import decisions, outcomes
-    from models.policy.signoff import DecisionKind
-    from models.review import summarise
+    from policy.signoff import DecisionKind
+    from record import decisions, outcomes
+    from record.review import summarise
 
     incident = get_incident(session, code)
     outcome = incident_outcome(session, incident)

@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from models import db, members
+from models import db
 from models.db import utcnow
-from models.events import get_event
-from models.incidents import get_incident
 from models.tables import AuditEntry, Member, Page
+from record import members
+from record.events import get_event
+from record.incidents import get_incident
 from tests.support.seed import SECRETS, TEAM, seed_report, seed_team
 
 T = TypeVar("T")

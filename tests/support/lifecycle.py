@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from adapters.prefect_api import wake_decision
 from models import db
-from models import decisions as decisions_svc
-from models.incidents import get_incident
 from models.tables import AuditEntry, Conversation, Decision, Member
-from tasks.orchestrate import wake_decision
+from record import decisions as decisions_svc
+from record.incidents import get_incident
 from tests.support.codes import Codes
 from tests.support.host import answer_form, read_run, wait_for
 

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from models import members
-from models.events import add_event
-from models.incidents import add_party, store_report
 from models.schemas import ReportIn
+from record import members
+from record.events import add_event
+from record.incidents import add_party, store_report
 
 # Distinctive strings: any of them found on disk in the clear is a leak.
 SECRETS = {

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from intake.pipeline import receive
+from adapters.receipts import TEMPLATES, acknowledge_report, approved_version, render
 from models import db
 from models.schemas import ReportIn
 from models.tables import AuditEntry, Incident, Message, Report
-from tasks.acknowledge import TEMPLATES, acknowledge_report, approved_version, render
+from record.reports import receive
 from tests.support.seed import seed_team
 from tests.support.smtp import smtp_server
 

@@ -7,8 +7,9 @@ import json
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from models import audit, db
+from models import db
 from models.tables import AuditEntry, Message
+from record import audit
 from tasks.audit import checkpoint
 from tests.support.seed import seed_report, seed_team
 

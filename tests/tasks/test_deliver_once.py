@@ -6,9 +6,10 @@ import threading
 
 from sqlalchemy import select
 
-from models import db, outbox
+from adapters.deliver import deliver
+from models import db
 from models.tables import Message
-from tasks.deliver import deliver
+from record import outbox
 from tests.support.fake_slack import running_fake_slack, slack_configured
 
 

@@ -6,8 +6,8 @@ import threading
 import time
 
 from models import db
-from models.incidents import get_incident
-from models.pages import acknowledge
+from record.incidents import get_incident
+from record.urgent_pages import acknowledge
 from tasks.escalation import await_round
 from tests.support.escalation import urgent_incident
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from adapters.outgoing import DeliveryError, MessageOut
+from adapters.smtp import send
 from models.settings import get_settings
-from tasks.deliver import DeliveryError, MessageOut
-from tasks.mail import send
 from tests.support.smtp import free_port, smtp_server
 
 

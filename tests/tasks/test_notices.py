@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adapters import notices
+from adapters.outgoing import DeliveryError
 from models import db
-from models import decisions as svc
-from models.incidents import declare_conflict, get_incident
-from models.policy.signoff import DecisionKind
 from models.tables import Message
-from tasks import notices
-from tasks.deliver import DeliveryError
+from policy.signoff import DecisionKind
+from record import decisions as svc
+from record.incidents import declare_conflict, get_incident
 from tests.support.fake_slack import TEAM_CHANNEL, FakeSlack, running_fake_slack, slack_configured
 from tests.support.seed import SECRETS, seed_report, seed_team
 

@@ -6,7 +6,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from tasks.prefect_store import truncate_log
+from adapters.prefect_store import truncate_log
 
 TYPED = "Orbelian Vantwick cornered me by the espresso machine"
 

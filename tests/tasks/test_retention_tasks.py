@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from models import db, decisions, totp
-from models.erasure import Person, propose_erasure
-from models.events import get_event
-from models.policy.signoff import DecisionKind
+from models import db, totp
+from policy.signoff import DecisionKind
+from record import decisions
+from record.erasure import Person, propose_erasure
+from record.events import get_event
 from tasks.retention import find_due_work, purge_is_due
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
 from tests.support.seed import seed_team

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from adapters.outgoing import DeliveryError, MessageOut
+from adapters.slack import send
 from models.settings import get_settings
-from tasks.deliver import DeliveryError, MessageOut
-from tasks.slack import send
 from tests.support.fake_slack import FakeSlack, running_fake_slack, slack_configured
 
 

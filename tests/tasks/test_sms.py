@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from adapters.outgoing import DeliveryError, MessageOut
+from adapters.sms import send
 from models.settings import get_settings
-from tasks.deliver import DeliveryError, MessageOut
-from tasks.sms import send
 from tests.support.fake_twilio import FROM, FakeTwilio, fake_twilio, use_fake_twilio
 
 TO = "+353851234501"

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
+from adapters.report_files import write_report
 from models import db
-from models.incidents import get_incident
 from models.settings import get_settings
-from models.summaries import set_summary
-from tasks.report_files import write_report
+from record.incidents import get_incident
+from record.summaries import set_summary
 from tasks.transparency import compile_report
 from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
 from tests.support.seed import SECRETS, seed_team
@@ -138,7 +138,7 @@ def test_markup_in_a_summary_is_escaped(edition: list[str]) -> None:
 
 
 def test_only_the_signed_off_draft_is_published(edition: list[str]) -> None:
-    from models.decisions import get_decision
+    from record.decisions import get_decision
     from tasks.transparency import NotApproved, propose_report, publish_report
 
     digest = compile_report("dce27").check.digest

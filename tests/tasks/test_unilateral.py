@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import db, decisions
-from models.incidents import get_incident
-from models.review import ReviewRefused
+from models import db
 from models.tables import AuditEntry, Decision, Message, UnilateralAction
-from models.unilateral import open_unilateral_reviews, record_unilateral_action
+from record import decisions
+from record.incidents import get_incident
+from record.review import ReviewRefused
+from record.unilateral import open_unilateral_reviews, record_unilateral_action
 from tasks.reminders import remind_unilateral_reviews_now
 from tests.support.codes import Codes
 from tests.support.seed import seed_report, seed_team
@@ -77,7 +78,7 @@ def test_an_action_taken_alone_needs_the_teams_review_within_a_day(care_db: str)
 
 
 def test_a_conflicted_member_cannot_record_an_action(care_db: str) -> None:
-    from models.incidents import declare_conflict
+    from record.incidents import declare_conflict
 
     with db.session_scope() as session:
         team = seed_team(session)

@@ -1,0 +1,1 @@
+"""One module per system outside CARE: Twilio, Slack, SMTP, IMAP, the Prefect API, files."""

@@ -1,0 +1,182 @@
+"""Send one recorded page, and fall back to a member's other channels when SMS fails.
+
+A page is never silently dropped: an SMS that cannot be delivered (a refused number, a
+persistent Twilio failure, a failed status callback) becomes a Slack DM and an e-mail
+(through the outbox); if no channel could take it, the team channel is told.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from adapters.deliver import configured, sender
+from adapters.outgoing import DeliveryError, MessageOut
+from adapters.sms import twilio_client  # noqa: F401  (load twilio now, not on the first page)
+from models import db
+from models.db import utcnow
+from models.settings import get_settings
+from models.tables import Incident, Member, Message, Page
+from policy.sms import page_link, page_text
+from record import audit, outbox
+from record.urgent_pages import FAILED, add_page, mark_page
+
+log = logging.getLogger("care.paging")
+FALLBACK_CHANNELS = ("slack", "email")
+DELIVERED = frozenset({"sent", "outbox", "delivered"})
+
+
+@dataclass(frozen=True)
+class Prepared:
+    out: MessageOut | None
+    status: str
+
+
+def _address(member: Member, channel: str) -> str | None:
+    return {"sms": member.phone, "slack": member.slack_user_id, "email": member.email}[channel]
+
+
+def _prepare(session: Session, page_id: int) -> Prepared:
+    """Queue the page's message and mark it sending, unless it needs no sending."""
+    page = session.get(Page, page_id)
+    assert page is not None
+    incident = session.get(Incident, page.incident_id)
+    member = session.get(Member, page.member_id)
+    assert incident is not None and member is not None
+    if page.status == "sending":  # a run died while handing it over: do not repeat it
+        mark_page(session, page, "unconfirmed", error="interrupted while sending")
+        return Prepared(None, "unconfirmed")
+    if page.status != "queued":
+        return Prepared(None, page.status)
+    if incident.urgent_acknowledged_at is not None:
+        mark_page(session, page, "cancelled")
+        return Prepared(None, "cancelled")
+    address = _address(member, page.channel)
+    if not address:
+        mark_page(session, page, "no_address")
+        return Prepared(None, "no_address")
+    settings = get_settings()
+    message, _created = outbox.queue(
+        session,
+        channel=page.channel,
+        purpose="page",
+        recipient=address,
+        subject=f"URGENT case {incident.code}" if page.channel == "email" else None,
+        body=page_text(incident.code, settings.public_url),
+        idempotency_key=page.idempotency_key,
+        incident=incident,
+        meta={"link": page_link(settings.public_url, incident.code)},
+    )
+    mark_page(session, page, "sending")
+    message.claimed_at = utcnow()  # ours to send (adapters.deliver leaves a claimed message)
+    out = MessageOut(
+        id=message.id,
+        channel=message.channel,
+        purpose=message.purpose,
+        recipient=address,
+        subject=message.subject,
+        body=message.body,
+        meta=message.meta or {},
+        idempotency_key=message.idempotency_key,
+    )
+    return Prepared(out, "sending")
+
+
+def _hand_over(page_id: int, out: MessageOut) -> str:
+    """Send the message now (or leave it in the outbox); record the outcome on both."""
+    provider_id = error = None
+    if not configured(out.channel, get_settings()):
+        status = "outbox"
+        log.info("outbox: message %s (%s, page)", out.id, out.channel)
+    else:
+        try:
+            provider_id = sender(out.channel)(out)
+            status = "sent"
+        except DeliveryError as exc:
+            status, error = "failed", str(exc)
+    with db.session_scope() as session:
+        page = session.get(Page, page_id)
+        message = session.get(Message, out.id)
+        assert page is not None and message is not None
+        outbox.mark(session, message, status, provider_id=provider_id, error=error)
+        message.claimed_at = None
+        mark_page(session, page, status, provider_id=provider_id, error=error)
+    return status
+
+
+def _finish(page_id: int, prepared: Prepared) -> str:
+    status = prepared.status
+    if prepared.out is not None:
+        status = _hand_over(page_id, prepared.out)
+    if status in FAILED:
+        fall_back(page_id)
+    return status
+
+
+def deliver_pages(page_ids: list[int]) -> list[str]:
+    """Send pages side by side (a slow or failing one holds up no other); an SMS that fails
+    falls back to the member's other channels. Return their statuses."""
+    if not page_ids:
+        return []
+    with db.session_scope() as session:  # one transaction marks them all as sending
+        prepared = [_prepare(session, page_id) for page_id in page_ids]
+    if len(page_ids) == 1:
+        return [_finish(page_ids[0], prepared[0])]
+    with ThreadPoolExecutor(max_workers=min(len(page_ids), 16)) as pool:
+        return list(pool.map(_finish, page_ids, prepared))
+
+
+def deliver_page(page_id: int) -> str:
+    """Send one page (see deliver_pages); return its status."""
+    return deliver_pages([page_id])[0]
+
+
+def fall_back(page_id: int) -> int:
+    """Page the member of a failed SMS page on their other channels; return how many took it.
+
+    If none did, the failure is recorded and reported in the team channel.
+    """
+    with db.session_scope() as session:
+        page = session.get(Page, page_id)
+        assert page is not None
+        if page.channel != "sms":
+            return 0
+        incident = session.get(Incident, page.incident_id)
+        member = session.get(Member, page.member_id)
+        assert incident is not None and member is not None
+        code, handle, round_index = incident.code, member.handle, page.round_index
+        others = [
+            add_page(session, incident, member, round_index=round_index, channel=channel)[0].id
+            for channel in FALLBACK_CHANNELS
+            if _address(member, channel)
+        ]
+    delivered = sum(status in DELIVERED for status in deliver_pages(others))
+    if not delivered:
+        report_undeliverable(code, handle, round_index)
+    return delivered
+
+
+def report_undeliverable(incident_code: str, member_handle: str, round_index: int) -> None:
+    """Record that no channel reached the member, and tell the team channel if it can."""
+    with db.session_scope() as session:
+        audit.record(
+            session,
+            actor="care",
+            action="page.undeliverable",
+            incident_code=incident_code,
+            member=member_handle,
+            round=round_index,
+        )
+    try:
+        from adapters.notices import announce_page_failure
+
+        announce_page_failure(incident_code, member_handle, round_index=round_index)
+    except Exception as exc:  # a missing Slack config must not lose the record above
+        log.warning(
+            "could not report the failed page of %s in the team channel: %s",
+            incident_code,
+            type(exc).__name__,
+        )

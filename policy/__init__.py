@@ -1,0 +1,1 @@
+"""Pure rules of the guide: standard library only, no Prefect, no database."""

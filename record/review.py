@@ -1,0 +1,240 @@
+"""The team's review of an incident: what happened, was it a violation, who, what to do.
+
+A review outcome is recorded by a member who proves who they are; unless it asks for more
+information, it opens a `review_outcome` decision that a second member must sign off. An
+objection sends the incident back to review. `review_stage` says where the review stands.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.db import utcnow
+from models.tables import Decision, Incident, Member, Party, ReviewOutcome
+from models.validation import InvalidInput
+from policy.categories import Category
+from policy.resolutions import Resolution, Severity, Violation, check_outcome, validate_resolutions
+from policy.signoff import DecisionKind
+from record import audit, decisions
+from record.incidents import declare_conflict
+
+INTENT = ("yes", "no", "unclear")
+PSEUDONYM = re.compile(r"P\d{1,4}")
+
+
+class ReviewRefused(InvalidInput):
+    """A review answer that cannot be recorded; the message names no one.
+
+    It goes back into the Prefect form's description, so it names the field and why, and
+    never repeats what a member typed.
+    """
+
+
+@dataclass(frozen=True)
+class ReviewIn:
+    reviewer: str
+    code: str
+    needs_information: bool = False
+    information_to_gather: str = ""
+    what_happened: str = ""
+    category: str = Category.other.value
+    violation: str = Violation.undetermined.value
+    bad_actors: list[str] = field(default_factory=list)
+    intentional: str = "unclear"
+    severity: str = Severity.low.value
+    resolutions: list[str] = field(default_factory=list)
+    other_resolution: str = ""
+    happened_in_public: bool = False
+    law_enforcement_involved: bool = False
+    reporter_explanation: str = ""
+    conflicts: list[str] = field(default_factory=list)  # members declaring one at the review
+
+
+@dataclass(frozen=True)
+class ReviewStage:
+    step: Literal["review", "gather", "signoff", "done"]
+    round: int
+    outcome_id: int | None = None
+    decision_id: int | None = None
+
+
+def _check(session: Session, incident: Incident, review: ReviewIn) -> list[Resolution]:
+    if review.needs_information:
+        if not review.information_to_gather.strip():
+            raise ReviewRefused("say what information to gather")
+        return []
+    if not review.what_happened.strip():
+        raise ReviewRefused("describe what happened")
+    try:
+        Category(review.category)
+        violation = Violation(review.violation)
+        Severity(review.severity)
+        chosen = [Resolution(r) for r in review.resolutions]
+        validate_resolutions(chosen, other_text_given=bool(review.other_resolution.strip()))
+        check_outcome(violation, chosen)
+    except ValueError as exc:
+        raise ReviewRefused(str(exc)) from exc
+    if review.intentional not in INTENT:
+        raise ReviewRefused(f"intentional must be one of {', '.join(INTENT)}")
+    _check_bad_actors(session, incident, review.bad_actors)
+    return chosen
+
+
+def _check_bad_actors(session: Session, incident: Incident, bad_actors: list[str]) -> None:
+    """Pseudonyms of the incident's parties; a refusal never repeats what was typed."""
+    for position, entry in enumerate(bad_actors, start=1):
+        if not PSEUDONYM.fullmatch(entry):
+            raise ReviewRefused(
+                f'"Bad actors" must be pseudonyms such as P1, separated by commas; '
+                f"you typed something else as entry {position}"
+            )
+    known = set(session.scalars(select(Party.pseudonym).where(Party.incident_id == incident.id)))
+    unknown = sorted(set(bad_actors) - known)  # pseudonyms, and nothing else, by now
+    if unknown:
+        parties = ", ".join(sorted(known)) or "none recorded yet"
+        raise ReviewRefused(
+            f'"Bad actors": {", ".join(unknown)} not a party of {incident.code} '
+            f"(its parties: {parties})"
+        )
+
+
+def who(member: Member | None) -> str:
+    """A refused member as a refusal may name them: a known handle, never a typed text."""
+    return member.handle if member is not None else "the member chosen (not a CARE member)"
+
+
+def record_review(session: Session, incident: Incident, review: ReviewIn) -> ReviewOutcome:
+    """Record a review outcome; open its sign-off unless more information is needed."""
+    member, refusal = decisions.check_member(
+        session, handle=review.reviewer, code=review.code, incident=incident, channel="ui"
+    )
+    if refusal is not None or member is None:
+        audit.record(
+            session,
+            actor=review.reviewer[:64],
+            action="review.refused",
+            incident_code=incident.code,
+            reason=str(refusal),
+        )
+        raise ReviewRefused(f"{who(member)} may not review {incident.code}: {refusal}")
+    chosen = _check(session, incident, review)
+    outcome = ReviewOutcome(
+        incident_id=incident.id,
+        reviewer_id=member.id,
+        needs_information=review.needs_information,
+        information_to_gather=review.information_to_gather or None,
+        what_happened=review.what_happened or None,
+        violation=None if review.needs_information else review.violation,
+        bad_actors=sorted(set(review.bad_actors)),
+        intentional=review.intentional,
+        severity=review.severity,
+        resolutions=[r.value for r in chosen],
+        other_resolution=review.other_resolution or None,
+        reporter_explanation=review.reporter_explanation or None,
+    )
+    session.add(outcome)
+    session.flush()
+    if not review.needs_information:
+        incident.category = review.category
+        incident.happened_in_public = review.happened_in_public
+        incident.law_enforcement_involved = review.law_enforcement_involved
+        outcome.decision_id = decisions.propose(
+            session,
+            kind=DecisionKind.review_outcome,
+            summary=summarise(outcome),
+            proposer=member.handle,
+            incident=incident,
+            payload={"review_outcome": outcome.id},
+            idempotency_key=f"review-{incident.code}-{outcome.id}",
+        ).id
+    audit.record(
+        session,
+        actor=member.handle,
+        action="review.record",
+        incident_code=incident.code,
+        outcome=outcome.id,
+        needs_information=review.needs_information,
+    )
+    return outcome
+
+
+def declare_conflicts(session: Session, incident: Incident, review: ReviewIn) -> None:
+    """Record the conflicts declared at the review (before, and whatever becomes of, it)."""
+    for position, handle in enumerate(review.conflicts, start=1):
+        try:
+            declare_conflict(session, incident, handle, actor=review.reviewer[:64])
+        except InvalidInput as exc:  # its message holds what was typed: not repeated
+            raise ReviewRefused(
+                '"Conflicts declared" must be members\' handles, separated by commas; '
+                f"you typed something else as entry {position}"
+            ) from exc
+
+
+def summarise(outcome: ReviewOutcome) -> str:
+    """The outcome in catalogue terms only: what a notice or a pause form may show."""
+    actors = ", ".join(outcome.bad_actors or []) or "none"
+    return (
+        f"violation: {outcome.violation}; severity: {outcome.severity}; "
+        f"intentional: {outcome.intentional}; bad actors: {actors}; "
+        f"resolutions: {', '.join(outcome.resolutions or [])}"
+    )
+
+
+def review_stage(session: Session, incident: Incident) -> ReviewStage:
+    """Where the review of an incident stands, from the record."""
+    count = session.scalar(select(func.count()).where(ReviewOutcome.incident_id == incident.id))
+    latest = session.scalars(
+        select(ReviewOutcome)
+        .where(ReviewOutcome.incident_id == incident.id)
+        .order_by(ReviewOutcome.id.desc())
+        .limit(1)
+    ).first()
+    rounds = int(count or 0)
+    if latest is None:
+        return ReviewStage("review", 1)
+    if latest.needs_information:
+        if latest.findings is None:
+            return ReviewStage("gather", rounds, outcome_id=latest.id)
+        return ReviewStage("review", rounds + 1)
+    decision = session.get(Decision, latest.decision_id) if latest.decision_id else None
+    status = decision.status if decision else "withdrawn"
+    if status == "approved":
+        return ReviewStage("done", rounds, outcome_id=latest.id, decision_id=latest.decision_id)
+    if status == "pending":
+        return ReviewStage("signoff", rounds, outcome_id=latest.id, decision_id=latest.decision_id)
+    return ReviewStage("review", rounds + 1)
+
+
+def approved_outcome(session: Session, incident: Incident) -> ReviewOutcome | None:
+    """The review outcome the team signed off, if any."""
+    stage = review_stage(session, incident)
+    return session.get(ReviewOutcome, stage.outcome_id) if stage.step == "done" else None
+
+
+def record_findings(
+    session: Session, incident: Incident, *, outcome_id: int, member: str, code: str, text: str
+) -> None:
+    """Record what was found when the review asked for more information."""
+    row, refusal = decisions.check_member(
+        session, handle=member, code=code, incident=incident, channel="ui"
+    )
+    if refusal is not None or row is None:
+        raise ReviewRefused(f"{who(row)} may not record findings on {incident.code}: {refusal}")
+    if not text.strip():
+        raise ReviewRefused("write down what was found")
+    outcome = session.get(ReviewOutcome, outcome_id)
+    if outcome is None or outcome.incident_id != incident.id:
+        raise ReviewRefused(f"no review round {outcome_id} on {incident.code}")
+    outcome.findings, outcome.findings_by_id, outcome.findings_at = text, row.id, utcnow()
+    audit.record(
+        session,
+        actor=row.handle,
+        action="review.findings",
+        incident_code=incident.code,
+        outcome=outcome_id,
+    )
