@@ -241,3 +241,26 @@ def announce_flow_stopped(
         buttons=[],
         incident_id=incident_id,
     )
+
+
+def announce_audit_head(entries: int, head: str, *, broken: int = 0, reset: bool = False) -> str:
+    """Post the audit trail's head to the team channel: an anchor out of the database's reach."""
+    short = head[:16]
+    if broken:
+        text = (
+            f":x: The audit trail does not verify ({broken} problem(s)). "
+            "Run `care audit verify` and compare with the last checkpoint posted here."
+        )
+    else:
+        what = "The audit checkpoint was *reset* by an operator" if reset else "Audit checkpoint"
+        text = (
+            f":lock: {what}: {entries} entries, head `{short}`. Anyone can check the trail "
+            f"still holds it: `care audit verify --checkpoint {entries}:{short}`"
+        )
+    return _post(
+        key=f"notice:audit-head:{entries}:{short}:{broken}:{int(reset)}",
+        text=text,
+        link=get_settings().public_url,
+        buttons=[],
+        incident_id=None,
+    )

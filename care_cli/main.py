@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import typer
@@ -13,6 +14,7 @@ from models import db, migrate
 from models.validation import InvalidInput, iso_date
 from record import audit
 from record import members as members_svc
+from record.audit_anchor import Anchor
 from record.events import add_event, get_event, list_events
 
 app = typer.Typer(
@@ -176,13 +178,47 @@ def oncall_show(event: str) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit trail's hash chain; exit 1 and name the entry if it was tampered with."""
+def audit_verify(
+    checkpoints: list[str] = typer.Option(
+        [],
+        "--checkpoint",
+        help="ENTRIES:HEAD as posted to the team channel; the trail must still hold it",
+    ),
+) -> None:
+    """Check the audit trail's hash chain and its anchors; exit 1 naming every broken entry."""
+    anchors = [_anchor(raw) for raw in checkpoints]
     with db.session_scope() as session:
-        verdict = audit.verify(session)
+        verdict = audit.verify(session, anchors)
     if not verdict.ok:
-        errors.fail(f"audit trail broken: {verdict.problem}", code=1)
+        problems = "".join(f"\n  {broken.problem}" for broken in verdict.breaks)
+        errors.fail(f"audit trail broken, {len(verdict.breaks)} problem(s):{problems}", code=1)
     console.print(f"audit trail intact: {verdict.entries} entries, head {verdict.head[:16]}")
+
+
+def _anchor(raw: str) -> Anchor:
+    seq, _, head = raw.partition(":")
+    if not seq.isdigit() or int(seq) < 1 or not re.fullmatch(r"[0-9a-fA-F]{8,64}", head):
+        raise InvalidInput("a checkpoint is ENTRIES:HEAD, e.g. 1234:3fa2b1c4d5e6f708")
+    return Anchor(int(seq), head.lower(), f"the checkpoint {int(seq)}:{head[:16]}")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    reset: bool = typer.Option(
+        False, help="after restoring a backup on purpose: anchor the trail as it now is"
+    ),
+) -> None:
+    """Anchor the audit trail's head in the data directory and post it to the team channel."""
+    from tasks.audit import ResetRefused, checkpoint
+
+    try:
+        head = checkpoint(reset=reset, actor="operator")
+    except ResetRefused as exc:
+        errors.fail(str(exc), code=1)
+    if not head.ok:
+        errors.fail(f"audit trail broken ({head.breaks} problem(s)): run care audit verify", code=1)
+    shown = f"{head.entries} entries, head {head.head[:16]}"
+    console.print(f"audit checkpoint: {shown}; team channel: {head.posted}")
 
 
 def _instant(raw: str, tz: str) -> datetime:

@@ -40,6 +40,11 @@ FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec("flows.acknowledge:acknowledge_urgent"),
     FlowSpec("flows.reminders:remind_unilateral_reviews", interval=timedelta(minutes=10)),
     FlowSpec(
+        "flows.audit:checkpoint_audit",
+        interval=timedelta(hours=6),
+        scheduled_if=lambda settings: settings.audit_checkpoint_posts,
+    ),
+    FlowSpec(
         "flows.mailbox:poll_mailbox",
         interval=timedelta(seconds=30),
         scheduled_if=lambda settings: settings.imap_host is not None,

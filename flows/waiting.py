@@ -22,7 +22,7 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import Pause
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from adapters.prefect_store import scrub_soon
 from flows.pause_keys import pause_key
@@ -97,17 +97,32 @@ def ask(
     taken = _take_answer(run_id, step)
     if taken is not None:
         raw, submitted = taken
-        token = _ANSWERED_AT.set(submitted)
         try:
-            stored = store(parse.model_validate(raw))
-        finally:
-            _ANSWERED_AT.reset(token)
-        forget(step, run_id)
-        scrub_soon()  # and off the disk of Prefect's SQLite
-        return stored
-    forget(step, run_id)  # forms of earlier attempts
+            answer = parse.model_validate(raw)
+        except ValidationError as exc:  # not from the UI's form: ask again, saying where
+            description += f"\n\n**Last answer not recorded:** {invalid_fields(parse, exc)}"
+        else:
+            token = _ANSWERED_AT.set(submitted)
+            try:
+                stored = store(answer)
+            finally:
+                _ANSWERED_AT.reset(token)
+            forget(step, run_id)
+            scrub_soon()  # and off the disk of Prefect's SQLite
+            return stored
+    forget(step, run_id)  # forms of earlier attempts, and an answer that did not parse
     initial = form.with_initial_data(description=description)
     _suspend(run_id, pause_key(step), initial)
+
+
+def invalid_fields(form: type[BaseModel], error: ValidationError) -> str:
+    """Which fields of an answer were not valid, by title: never the values typed."""
+    names = []
+    for item in error.errors(include_input=False, include_url=False):
+        key = str(item["loc"][0]) if item["loc"] else "the answer"
+        field = form.model_fields.get(key)
+        names.append(f'"{field.title or key}"' if field is not None else "a field not in the form")
+    return f"not valid: {', '.join(dict.fromkeys(names))}; choose or type them again"
 
 
 def sleep_until_woken(step: str) -> NoReturn:

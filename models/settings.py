@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     retention_days: int = 180
     # start transparency reports, purges and approved erasures on their own (every 15 min)
     after_conference_sweep: bool = True
+    # post the audit trail's head to the team channel every 6 hours (flows.audit)
+    audit_checkpoint_posts: bool = True
     # the transparency report shows counts below this as "fewer than k"
     report_min_count: int = Field(default=3, ge=1)
 

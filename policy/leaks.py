@@ -1,15 +1,19 @@
 """The leak guard: find the records' personal data in a text meant for publication.
 
-Matching ignores case, accents, whitespace and punctuation ("Zoë  O'Neil" finds
-"zoe oneil", "ZOE-O.NEIL" and "zoeoneil"); phone numbers match on their digits whatever the
-separators and with or without the country code; e-mail addresses match whole or by their
-local part. Free texts (narratives, notes) are guarded against quotes: any run of
-``QUOTE_WORDS`` of their words found in the text. A leak names its line, column and the
-kind of data, never the datum itself.
+Matching ignores case, accents, whitespace and punctuation, also inside a word ("Zoë
+O'Neil" finds "zoe oneil", "ZOE-O.NEIL", "zoeoneil" and "Zo-e O Neil"; "Ravensworth" finds
+"Ravens-worth"); a name is also found as its parts and with initials ("I. Crowthorne");
+phone numbers match on their digits whatever the separators and with or without the
+country code; e-mail addresses match whole or by their local part. Free texts (narratives,
+notes, messages) are guarded against quotes: any run of ``QUOTE_WORDS`` of their words
+found in the text, unless all of those words are CARE's own (a catalogue label, a
+template's text) or stand on the text's own generated lines. A leak names its line,
+column and the kind of data, never the datum itself.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -61,8 +65,9 @@ class Leak:
 @dataclass(frozen=True)
 class Needle:
     kind: DataKind
-    tokens: tuple[str, ...]
+    text: str  # the datum's letters and digits, folded, with nothing between them
     weak: bool = False  # one word alone (a name part, a local part): may be a common word
+    words: int = 1  # found only across this many words of a text ("A. Long", not "along")
 
 
 def fold(text: str) -> str:
@@ -71,6 +76,10 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# letters that keep their stroke through NFKD: "Łukasz" is also written "Lukasz"
+_BASE_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i", "ħ": "h"}
+)
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -81,7 +90,7 @@ def tokens(text: str) -> list[tuple[str, int]]:
         return [(m.group(), m.start()) for m in _ASCII_WORD.finditer(text.lower())]
     found: list[tuple[str, int]] = []
     for match in _WORD.finditer(text):
-        folded = re.sub(r"[^\w]|_", "", fold(match.group()))
+        folded = re.sub(r"[^\w]|_", "", fold(match.group()).translate(_BASE_LETTERS))
         if folded:
             found.append((folded, match.start()))
     return found
@@ -93,26 +102,50 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(word for word, _ in tokens(text))
 
 
+def _runs(parts: list[str]) -> set[str]:
+    """Every run of consecutive name parts, joined: "van der Berg" -> vanderberg, derberg..."""
+    return {
+        "".join(parts[a:b])
+        for a in range(len(parts))
+        for b in range(a + 1, len(parts) + 1)
+        if not set(parts[a:b]) <= NAME_PARTICLES
+    }
+
+
+def _initials(words: list[tuple[str, ...]]) -> set[str]:
+    """A name with initials: "Isembard Crowthorne" -> icrowthorne, crowthornei (two words
+    at least: "A. Long" is a name, "along" is not)."""
+    if len(words) < 2 or not all(words):
+        return set()
+    first, rest, last = words[0][0][0], "".join(map("".join, words[1:])), "".join(words[-1])
+    fronts = "".join(w[0][0] for w in words[:-1])
+    return {first + rest, fronts + last, "".join(words[-1]) + first}
+
+
 def needles_for(kind: DataKind, value: str | None, *, parts: bool = False) -> list[Needle]:
-    """The forms of one datum the guard looks for (whole, joined, and for names the parts)."""
+    """The forms of one datum the guard looks for (whole, joined, and for names the parts).
+
+    Matching is on letters and digits only, whatever stands between them, so each form is
+    one string: a text matches it where consecutive words of it, joined, spell the form.
+    """
     if not value or not value.strip():
         return []
     if kind is DataKind.phone:
         digits = re.sub(r"\D", "", value)
         tail = digits[-PHONE_DIGITS - 2 :] if len(digits) > PHONE_DIGITS + 2 else digits
-        return [Needle(kind, (tail,))] if len(tail) >= PHONE_DIGITS else []
+        return [Needle(kind, tail)] if len(tail) >= PHONE_DIGITS else []
     text = value.strip().lstrip("@")
-    forms = [_words(text)]
+    words = [_words(word) for word in text.split()]
+    subparts = [part for word in words for part in word]
+    found = {"".join(subparts)}
     if kind is DataKind.email and "@" in text:
-        forms.append(_words(text.split("@", 1)[0]))
-    found: set[tuple[str, ...]] = set()
-    for words in forms:
-        if words:
-            found |= {words, ("".join(words),)}
-        if parts and kind in (DataKind.name, DataKind.handle):
-            found |= {(w,) for w in words if len(w) >= 3 and w not in NAME_PARTICLES}
-    strong = {f for f in found if len(f) > 1 or f[0] not in {w for ws in forms for w in ws}}
-    return [Needle(kind, f, f not in strong) for f in sorted(found) if len("".join(f)) >= 3]
+        found.add("".join(_words(text.split("@", 1)[0])))
+    if parts and kind in (DataKind.name, DataKind.handle):
+        found |= _runs(subparts)
+    single = set(subparts)
+    needles = [Needle(kind, form, form in single) for form in sorted(found) if len(form) >= 3]
+    initials = _initials(words) - found if kind is DataKind.name else set()
+    return needles + [Needle(kind, form, words=2) for form in sorted(initials) if len(form) >= 3]
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -120,71 +153,93 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _line_starts(text: str, lines: Collection[int]) -> list[tuple[int, int]]:
-    """(start, end) offsets of the given 1-based lines."""
-    if not lines:
-        return []
-    spans, start = [], 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        if number in lines:
-            spans.append((start, start + len(line)))
-        start += len(line) + 1
-    return spans
+def _line_numbers(text: str, words: list[tuple[str, int]]) -> list[int]:
+    """The 1-based line of each word."""
+    breaks = [i for i, c in enumerate(text) if c == "\n"]
+    return [bisect.bisect_left(breaks, offset) + 1 for _, offset in words]
 
 
-def _in_lines(offset: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= offset <= b for a, b in spans)
+def _covered(words: tuple[str, ...], own: dict[str, list[tuple[str, ...]]]) -> list[bool]:
+    """Which words of a free text belong to a phrase of CARE's own words (a label...)."""
+    covered = [False] * len(words)
+    for i, word in enumerate(words):
+        for phrase in own.get(word, ()):
+            if words[i : i + len(phrase)] == phrase:
+                covered[i : i + len(phrase)] = [True] * len(phrase)
+    return covered
 
 
 class Guard:
-    """Holds the needles and free texts of the records; finds them in a text."""
+    """Holds the needles and free texts of the records; finds them in a text.
 
-    def __init__(self, needles: Iterable[Needle], free_texts: Iterable[str] = ()) -> None:
-        self._by_first: dict[str, list[Needle]] = {}
+    ``own_texts`` are CARE's own words (catalogue labels, templates, headings): a free text
+    that repeats them, such as a reporter message drafted from a template, is guarded only
+    for what people wrote in it.
+    """
+
+    def __init__(
+        self,
+        needles: Iterable[Needle],
+        free_texts: Iterable[str] = (),
+        own_texts: Iterable[str] = (),
+    ) -> None:
+        self._by_text: dict[str, list[Needle]] = {}
         self._phones: set[str] = set()
         for needle in needles:
             if needle.kind is DataKind.phone:
-                self._phones.add(needle.tokens[0])
+                self._phones.add(needle.text)
             else:
-                self._by_first.setdefault(needle.tokens[0], []).append(needle)
-        self._free = [words for words in map(_words, free_texts) if len(words) >= QUOTE_WORDS]
+                self._by_text.setdefault(needle.text, []).append(needle)
+        self._longest = max(map(len, self._by_text), default=0)
+        own: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in filter(None, map(_words, own_texts)):
+            own.setdefault(phrase[0], []).append(phrase)
+        free = [words for words in map(_words, free_texts) if len(words) >= QUOTE_WORDS]
+        self._free = [(words, _covered(words, own)) for words in free]
 
     def scan(self, text: str, *, generated_lines: Collection[int] = ()) -> list[Leak]:
         """Every spot in the text holding a datum of the records, a quote or a fine time.
 
-        On ``generated_lines`` (template text and catalogue labels, no one's free text) a
-        single common word such as "may" or "will" is not taken for a name part.
+        ``generated_lines`` hold CARE's own text (template text, catalogue labels, headings),
+        no one's free text: they quote no one, and on them a single common word such as
+        "may" or "will" is not taken for a name part.
         """
-        hits: set[tuple[int, DataKind]] = set()
         words = tokens(text)
-        plain = [w for w, _ in words]
-        skip = _line_starts(text, generated_lines)
-        for i, (word, offset) in enumerate(words):
-            for needle in self._by_first.get(word, ()):
-                if needle.weak and _in_lines(offset, skip):
-                    continue
-                if tuple(plain[i : i + len(needle.tokens)]) == needle.tokens:
-                    hits.add((offset, needle.kind))
-        hits |= {(offset, DataKind.quote) for offset in self._quotes(words)}
+        generated = set(generated_lines)
+        ours = [line in generated for line in _line_numbers(text, words)] if generated else []
+        hits = self._names(words, ours)
+        hits |= {(offset, DataKind.quote) for offset in self._quotes(words, ours)}
         hits |= self._scan_phones(text)
         hits |= scan_style(text)
         return sorted(Leak(*_position(text, o), kind) for o, kind in hits)
 
-    def _quotes(self, words: list[tuple[str, int]]) -> set[int]:
-        """Offsets where the text repeats QUOTE_WORDS words in a row of a free text."""
+    def _names(self, words: list[tuple[str, int]], ours: list[bool]) -> set[tuple[int, DataKind]]:
+        """Where consecutive words, joined, spell a datum: "Ravens-worth", "O. Neil"."""
+        hits: set[tuple[int, DataKind]] = set()
+        for i, (_, offset) in enumerate(words):
+            joined, j = "", i
+            while j < len(words) and len(joined) + len(words[j][0]) <= self._longest:
+                joined, j = joined + words[j][0], j + 1
+                for needle in self._by_text.get(joined, ()):
+                    if needle.words <= j - i and not (needle.weak and ours and ours[i]):
+                        hits.add((offset, needle.kind))
+        return hits
+
+    def _quotes(self, words: list[tuple[str, int]], ours: list[bool]) -> set[int]:
+        """Offsets where the text repeats QUOTE_WORDS words in a row that people wrote."""
         plain = [w for w, _ in words]
-        shingles: dict[tuple[str, ...], int] = {}
+        shingles: dict[tuple[str, ...], list[int]] = {}
         for i in range(len(plain) - QUOTE_WORDS + 1):
-            shingles.setdefault(tuple(plain[i : i + QUOTE_WORDS]), words[i][1])
-        vocabulary, found = set(plain), set()
-        for free in self._free:
+            if not (ours and all(ours[i : i + QUOTE_WORDS])):
+                shingles.setdefault(tuple(plain[i : i + QUOTE_WORDS]), []).append(words[i][1])
+        vocabulary, found = set(plain), set[int]()
+        for free, covered in self._free:
             run = 0  # how many words in a row are words of the text: only then look closer
             for j, word in enumerate(free):
                 run = run + 1 if word in vocabulary else 0
-                if run >= QUOTE_WORDS:
-                    offset = shingles.get(free[j - QUOTE_WORDS + 1 : j + 1])
-                    if offset is not None:
-                        found.add(offset)
+                start = j - QUOTE_WORDS + 1
+                if run >= QUOTE_WORDS and not all(covered[start : j + 1]):
+                    found.update(shingles.get(free[start : j + 1], ()))
         return found
 
     def _scan_phones(self, text: str) -> set[tuple[int, DataKind]]:

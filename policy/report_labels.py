@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from policy.resolutions import OTHER, resolution
+from policy.categories import CATEGORY_LABELS
+from policy.resolutions import OTHER, catalogue, resolution
 
 CHANNEL_LABELS = {
     "web": "Web form",
@@ -25,9 +26,25 @@ def resolution_label(key: str) -> str:
         return resolution(OTHER).label
 
 
+FINDING_LABELS = {
+    "yes": "A violation of the Code of Conduct",
+    "no": "No violation",
+    "undetermined": "Could not be determined",
+}
+NOT_CONCLUDED = "Review not concluded"
+
+
 def finding_label(key: str) -> str:
-    return {
-        "yes": "A violation of the Code of Conduct",
-        "no": "No violation",
-        "undetermined": "Could not be determined",
-    }.get(key, "Review not concluded")
+    return FINDING_LABELS.get(key, NOT_CONCLUDED)
+
+
+def catalogue_labels() -> list[str]:
+    """Every label CARE's catalogues give a key: CARE's own words, never a leak."""
+    return [
+        *(entry.label for entry in catalogue()),
+        *CATEGORY_LABELS.values(),
+        *CHANNEL_LABELS.values(),
+        *PHASE_LABELS.values(),
+        *FINDING_LABELS.values(),
+        NOT_CONCLUDED,
+    ]

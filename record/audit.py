@@ -1,14 +1,17 @@
 """The audit trail: append-only, each entry holding the hash of the one before.
 
 An entry records who did what to which incident; its ``detail`` holds ids, codes, catalogue
-keys and counts, never personal data. ``verify`` walks the chain and names the first entry
-that was edited, deleted, inserted or moved.
+keys and counts, never personal data. ``verify`` walks the chain and names every entry that
+was edited, deleted, inserted or moved.
 
 Designed for erasure: the chain hashes salted digests of ``actor`` and ``detail``, not the
 clear values. :func:`pseudonymise` replaces the clear values by pseudonyms and drops the
 salt (so the digest can no longer be tested against a guessed handle), keeps the digests,
 and chains an erasure record naming the entries it touched. ``verify`` accepts a
 pseudonymised entry only if a later erasure record names it.
+
+Anchored outside the table (record.audit_anchor): each commit moves a signed checkpoint of
+the head forward, so a trail cut short, or replaced by an older copy, no longer verifies.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +29,13 @@ from sqlalchemy.orm import Session
 
 from models.db import utcnow
 from models.tables import AuditEntry
+from record.audit_anchor import (
+    HEAD_KEY,
+    Anchor,
+    CheckpointInvalid,
+    extends_checkpoint,
+    read_checkpoint,
+)
 
 GENESIS = "0" * 64
 Scalar = str | int | float | bool | None
@@ -114,55 +124,117 @@ def record(
     entry.hash = _recompute(entry)
     session.add(entry)
     session.flush()
+    if extends_checkpoint(session, entry.seq):
+        session.info[HEAD_KEY] = (entry.seq, entry.hash)  # anchored once committed
     return entry
+
+
+@dataclass(frozen=True)
+class Break:
+    seq: int
+    problem: str
 
 
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
     entries: int
-    problem: str | None = None
+    problem: str | None = None  # the first break
     seq: int | None = None
     head: str = GENESIS
+    breaks: tuple[Break, ...] = ()
 
 
-def verify(session: Session) -> Verdict:
-    """Walk the whole chain; report the first broken entry."""
-    prev, expected_seq, count = GENESIS, 1, 0
-    unexplained: set[int] = set()  # pseudonymised, and no erasure record named them yet
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
-    for entry in rows:
-        count += 1
-        if entry.salt is None and entry.actor_digest is not None:
-            unexplained.add(entry.seq)
-        if entry.action == ERASURE_ACTION:
-            unexplained -= _seqs(json.loads(entry.detail).get("ranges", []))
-        if _recompute(entry) != entry.hash:
-            return Verdict(False, count, f"entry {entry.seq} was edited", entry.seq, prev)
-        if entry.seq != expected_seq:
-            what = "deleted" if entry.seq > expected_seq else "duplicated"
-            return Verdict(
-                False,
-                count,
-                f"entry {expected_seq} is missing: {what} before entry {entry.seq}",
-                expected_seq,
-                prev,
-            )
-        if entry.prev_hash != prev:
-            return Verdict(
-                False,
-                count,
-                f"entry {entry.seq} does not follow entry {entry.seq - 1}: "
-                "an entry was inserted, deleted or moved here",
-                entry.seq,
-                prev,
-            )
-        prev, expected_seq = entry.hash, expected_seq + 1
-    if unexplained:
-        first = min(unexplained)
-        problem = f"entry {first} lost its clear values without an erasure record"
-        return Verdict(False, count, problem, first, prev)
-    return Verdict(True, count, None, None, prev)
+@dataclass
+class _Walk:
+    prev: str = GENESIS
+    expected: int = 1
+    entries: int = 0
+    unexplained: set[int] = field(default_factory=set)  # pseudonymised, no erasure record
+    hashes: dict[int, str] = field(default_factory=dict)  # of the anchored entries
+    breaks: list[Break] = field(default_factory=list)
+
+
+def _step(walk: _Walk, entry: AuditEntry) -> None:
+    """Check one entry; note what is wrong with it (one problem per entry)."""
+    walk.entries += 1
+    if entry.salt is None and entry.actor_digest is not None:
+        walk.unexplained.add(entry.seq)
+    if entry.action == ERASURE_ACTION:
+        walk.unexplained -= _seqs(json.loads(entry.detail).get("ranges", []))
+    if _recompute(entry) != entry.hash:
+        walk.breaks.append(Break(entry.seq, f"entry {entry.seq} was edited"))
+    elif entry.seq > walk.expected:
+        gone = walk.expected, entry.seq - 1
+        missing = f"entry {gone[0]}" if gone[0] == gone[1] else f"entries {gone[0]}-{gone[1]}"
+        problem = f"{missing} missing: deleted before entry {entry.seq}"
+        walk.breaks.append(Break(walk.expected, problem))
+    elif entry.prev_hash != walk.prev:
+        problem = (
+            f"entry {entry.seq} does not follow entry {entry.seq - 1}: "
+            "an entry was inserted, deleted or moved here"
+        )
+        walk.breaks.append(Break(entry.seq, problem))
+    walk.prev, walk.expected = entry.hash, entry.seq + 1
+
+
+def _check_anchor(walk: _Walk, anchor: Anchor) -> Break | None:
+    """Whether the chain still holds a head it was seen to have (not cut short or swapped)."""
+    last, held = walk.expected - 1, walk.hashes.get(anchor.seq)
+    if anchor.seq > last:
+        return Break(
+            last + 1,
+            f"the trail ends at entry {last} but {anchor.source} saw {anchor.seq} entries: "
+            "its newest entries were deleted, or it was replaced by an older copy",
+        )
+    if held is not None and not held.startswith(anchor.head.lower()):
+        return Break(
+            anchor.seq,
+            f"entry {anchor.seq} is not the one {anchor.source} saw: "
+            "the trail was replaced or rewritten",
+        )
+    return None  # held, or deleted from the middle (the walk names that)
+
+
+def _file_anchor() -> tuple[list[Anchor], list[Break]]:
+    try:
+        found = read_checkpoint()
+    except CheckpointInvalid as exc:
+        return [], [Break(0, str(exc))]
+    if found is None:
+        problem = "no checkpoint of the head: a trail cut short cannot be told from a whole one"
+        return [], [Break(0, problem)]
+    return [found.anchor()], []
+
+
+def verify(session: Session, anchors: Iterable[Anchor] = (), *, checkpoint: bool = True) -> Verdict:
+    """Walk the whole chain and check it against its anchors; report every broken entry.
+
+    The anchors are the checkpoint in the data directory (unless ``checkpoint`` is false)
+    and any heads given, such as one posted to the team channel.
+    """
+    wanted, file_breaks = list(anchors), list[Break]()
+    if checkpoint:
+        from_file, file_breaks = _file_anchor()
+        wanted += from_file
+    walk, anchored = _Walk(), {a.seq for a in wanted}
+    for entry in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
+        _step(walk, entry)
+        if entry.seq in anchored:
+            walk.hashes[entry.seq] = entry.hash
+    breaks = walk.breaks + [b for a in wanted if (b := _check_anchor(walk, a)) is not None]
+    breaks += [b for b in file_breaks if walk.entries]  # an empty trail needs no anchor
+    problem = "lost its clear values without an erasure record"
+    breaks += [Break(seq, f"entry {seq} {problem}") for seq in sorted(walk.unexplained)]
+    first = breaks[0] if breaks else None
+    return Verdict(
+        ok=not breaks,
+        entries=walk.entries,
+        problem=first.problem if first else None,
+        seq=first.seq if first else None,
+        head=walk.prev,
+        breaks=tuple(breaks),
+    )
 
 
 def count(session: Session) -> int:

@@ -11,7 +11,7 @@ from policy.conversations import choose_conversation_pair
 from record import audit, decisions
 from record.incidents import add_note, conflicted_handles
 from record.members import member_views
-from record.review import ReviewRefused, approved_outcome
+from record.review import ReviewRefused, approved_outcome, who
 
 
 def plan_conversations(session: Session, incident: Incident) -> list[int]:
@@ -90,7 +90,7 @@ def record_conversation(
         session, handle=member, code=code, incident=incident, channel="ui"
     )
     if refusal is not None or row is None or row.id not in (conv.member_a_id, conv.member_b_id):
-        raise ReviewRefused(f"{member} does not hold conversation {conversation_id}: {refusal}")
+        raise ReviewRefused(f"{who(row)} does not hold conversation {conversation_id}: {refusal}")
     if notes.strip():
         add_note(session, incident, author=row.handle, body=notes, conversation_id=conv.id)
     if held:

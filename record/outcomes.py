@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from models.tables import AuditEntry, Decision, Incident, Member, Report, Review
 from policy.resolutions import NO_ACTION, OTHER, resolution
 from policy.signoff import DecisionKind
 from record import audit, decisions, outbox
-from record.review import ReviewRefused, approved_outcome
+from record.review import ReviewRefused, approved_outcome, who
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -119,6 +119,17 @@ def draft_reporter_message(incident: Incident, outcome: ReviewOutcome) -> str:
     )
 
 
+def template_text() -> list[str]:
+    """The fixed text of the message templates, between their fields: CARE's own words."""
+    found: list[str] = []
+    loader = TEMPLATES.loader
+    assert loader is not None
+    for name in TEMPLATES.list_templates():
+        source, _path, _uptodate = loader.get_source(TEMPLATES, name)
+        found += [node.data for node in TEMPLATES.parse(source).find_all(nodes.TemplateData)]
+    return found
+
+
 def queue_reporter_message(session: Session, incident: Incident, decision_id: int) -> int:
     """Queue the signed-off message on the reporter's own channel; return the message id."""
     decision = decisions.get_decision(session, decision_id)
@@ -182,7 +193,7 @@ def propose_text(
         session, handle=member, code=code, incident=incident, channel="ui"
     )
     if refusal is not None or row is None:
-        raise ReviewRefused(f"{member} may not propose this text on {incident.code}: {refusal}")
+        raise ReviewRefused(f"{who(row)} may not propose this text on {incident.code}: {refusal}")
     if not text.strip():
         raise ReviewRefused("write the text")
     what = "message to the reporter" if kind is DecisionKind.reporter_message else "statement"

@@ -19,6 +19,8 @@ from models.tables import (
     UnilateralAction,
 )
 from policy.leaks import DataKind, Guard, Needle, needles_for
+from policy.report_labels import catalogue_labels
+from record.outcomes import template_text
 
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w'’-]{2,}")
 
@@ -91,19 +93,27 @@ def _member_needles(session: Session) -> Iterator[Needle]:
 
 
 def free_texts(session: Session) -> Iterator[str]:
-    """Narratives, notes and the team's own words, which a report must never quote."""
+    """Narratives, notes, findings and messages, which a report must never quote."""
     queries: list[Select[tuple[str | None]]] = [
         select(Report.narrative),
         select(Report.where_text),
         select(Report.when_text),
         select(Note.body),
         select(ReviewOutcome.what_happened),
+        select(ReviewOutcome.information_to_gather),
+        select(ReviewOutcome.findings),
         select(ReviewOutcome.other_resolution),
+        select(ReviewOutcome.reporter_explanation),
         select(UnilateralAction.action),
         select(Decision.body),
     ]
     for query in queries:
         yield from (text for text in session.scalars(query) if text)
+
+
+def own_texts() -> list[str]:
+    """What CARE itself writes into the record: catalogue labels and message templates."""
+    return [*catalogue_labels(), *template_text()]
 
 
 def record_guard(session: Session) -> Guard:
@@ -113,4 +123,4 @@ def record_guard(session: Session) -> Guard:
         *_party_needles(session),
         *_member_needles(session),
     ]
-    return Guard(needles, free_texts(session))
+    return Guard(needles, free_texts(session), own_texts())

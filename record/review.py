@@ -7,6 +7,7 @@ objection sends the incident back to review. `review_stage` says where the revie
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,16 +16,22 @@ from sqlalchemy.orm import Session
 
 from models.answers import INTENT, ReviewAnswer
 from models.db import utcnow
-from models.tables import Decision, Incident, Party, ReviewOutcome
+from models.tables import Decision, Incident, Member, Party, ReviewOutcome
 from models.validation import InvalidInput
 from policy.categories import Category
 from policy.resolutions import Severity, Violation, check_outcome, validate_resolutions
 from policy.signoff import DecisionKind, DecisionStatus
 from record import audit, decisions
 
+PSEUDONYM = re.compile(r"P\d{1,4}")
+
 
 class ReviewRefused(InvalidInput):
-    """A review answer that cannot be recorded; the message names no one."""
+    """A review answer that cannot be recorded; the message names no one.
+
+    It goes back into the Prefect form's description, so it names the field and why, and
+    never repeats what a member typed.
+    """
 
 
 @dataclass(frozen=True)
@@ -53,11 +60,31 @@ def _check(session: Session, incident: Incident, review: ReviewAnswer) -> list[s
         raise ReviewRefused(str(exc)) from exc
     if review.intentional not in INTENT:
         raise ReviewRefused(f"intentional must be one of {', '.join(INTENT)}")
-    known = set(session.scalars(select(Party.pseudonym).where(Party.incident_id == incident.id)))
-    unknown = sorted(set(review.pseudonyms()) - known)
-    if unknown:
-        raise ReviewRefused(f"not a party of {incident.code}: {', '.join(unknown)}")
+    _check_bad_actors(session, incident, review.pseudonyms())
     return chosen
+
+
+def _check_bad_actors(session: Session, incident: Incident, bad_actors: list[str]) -> None:
+    """Pseudonyms of the incident's parties; a refusal never repeats what was typed."""
+    for position, entry in enumerate(bad_actors, start=1):
+        if not PSEUDONYM.fullmatch(entry):
+            raise ReviewRefused(
+                f'"Bad actors" must be pseudonyms such as P1, separated by commas; '
+                f"you typed something else as entry {position}"
+            )
+    known = set(session.scalars(select(Party.pseudonym).where(Party.incident_id == incident.id)))
+    unknown = sorted(set(bad_actors) - known)  # pseudonyms, and nothing else, by now
+    if unknown:
+        parties = ", ".join(sorted(known)) or "none recorded yet"
+        raise ReviewRefused(
+            f'"Bad actors": {", ".join(unknown)} not a party of {incident.code} '
+            f"(its parties: {parties})"
+        )
+
+
+def who(member: Member | None) -> str:
+    """A refused member as a refusal may name them: a known handle, never a typed text."""
+    return member.handle if member is not None else "the member chosen (not a CARE member)"
 
 
 def record_review(session: Session, incident: Incident, review: ReviewAnswer) -> ReviewOutcome:
@@ -73,7 +100,7 @@ def record_review(session: Session, incident: Incident, review: ReviewAnswer) ->
             incident_code=incident.code,
             reason=str(refusal),
         )
-        raise ReviewRefused(f"{review.reviewer} may not review {incident.code}: {refusal}")
+        raise ReviewRefused(f"{who(member)} may not review {incident.code}: {refusal}")
     chosen = _check(session, incident, review)
     outcome = ReviewOutcome(
         incident_id=incident.id,
@@ -164,7 +191,7 @@ def record_findings(
         session, handle=member, code=code, incident=incident, channel="ui"
     )
     if refusal is not None or row is None:
-        raise ReviewRefused(f"{member} may not record findings on {incident.code}: {refusal}")
+        raise ReviewRefused(f"{who(row)} may not record findings on {incident.code}: {refusal}")
     if not text.strip():
         raise ReviewRefused("write down what was found")
     outcome = session.get(ReviewOutcome, outcome_id)

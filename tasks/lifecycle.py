@@ -96,7 +96,7 @@ def declare_conflicts(code: str, answer: ReviewAnswer) -> FollowUp:
     what follows is to wake every open sign-off, which whoever stepped aside leaves."""
     wake: list[str] = []
     with db.session_scope() as session:
-        for handle in answer.conflicts():
+        for position, handle in enumerate(answer.conflicts(), start=1):
             try:
                 declared = conflict.declare(
                     session,
@@ -105,8 +105,11 @@ def declare_conflicts(code: str, answer: ReviewAnswer) -> FollowUp:
                     channel="ui",
                     actor=answer.reviewer[:64],
                 )
-            except InvalidInput as exc:
-                raise review.ReviewRefused(str(exc)) from exc
+            except InvalidInput as exc:  # its message holds what was typed: not repeated
+                raise review.ReviewRefused(
+                    '"Conflicts declared" must be members\' handles, separated by commas; '
+                    f"you typed something else as entry {position}"
+                ) from exc
             wake += declared.follow.wake
     return FollowUp(wake=tuple(dict.fromkeys(wake)))
 

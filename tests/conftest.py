@@ -22,6 +22,8 @@ os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 # seeded editions lie in the past: the scheduled sweep would purge them mid-test
 os.environ.setdefault("CARE_AFTER_CONFERENCE_SWEEP", "false")
+# likewise the 6-hourly audit checkpoint: its team notice would join every test's messages
+os.environ.setdefault("CARE_AUDIT_CHECKPOINT_POSTS", "false")
 PG_URL = os.environ.get("CARE_TEST_PG_URL")
 
 

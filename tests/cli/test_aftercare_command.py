@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -11,7 +12,7 @@ from models import db, totp
 from models.settings import get_settings
 from record.incidents import get_incident
 from record.summaries import set_summary
-from tests.support.editions import PEOPLE, Spec, add_edition, add_incident
+from tests.support.editions import PEOPLE, Spec, add_edition, add_incident, tell_reporter
 from tests.support.leakscan import found_in_tables
 from tests.support.seed import seed_team
 
@@ -44,6 +45,46 @@ def test_the_command_writes_a_draft_and_never_a_leaking_one(sqlite_care: str) ->
     assert re.search(rf"line \d+, column 1: name \(summary of {codes[1]}\)", result.output)
     assert "Isembard" not in result.output
     assert "Isembard" not in (drafts / "dce27-transparency-report-draft.md").read_text()
+
+
+EXPLANATION = "Interrupting a speaker again and again breaks the code of conduct."
+STOP_ROW = "| Demand that the participant stop their behaviour | 3 |"
+
+
+def _approve(decision_id: int, handle: str, secret: str) -> None:
+    code = totp.current_code(secret)
+    args = ["approve", "--decision", str(decision_id), "--member", handle, "--code", code]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_reporters_told_in_cares_own_words_do_not_block_the_report(sqlite_care: str) -> None:
+    """Three "stop their behaviour" cases, two reporters told in CARE's template: it publishes."""
+    from tasks.transparency import compile_report, propose_report, publish_report
+
+    codes, secrets = _seed()
+    with db.session_scope() as session:
+        for code in codes[:2]:
+            tell_reporter(session, code, explanation=EXPLANATION)
+    result = runner.invoke(app, ["transparency-report", "dce27"])
+    assert result.exit_code == 0, result.output
+    assert "3 incidents, 3 without a summary" in result.output
+    draft = get_settings().data_dir / "drafts" / "dce27-transparency-report-draft.md"
+    assert STOP_ROW in draft.read_text()
+
+    decision_id = propose_report.fn("dce27", compile_report("dce27").check.digest)
+    for handle in ("ana", "ben", "chloe"):  # a majority of the five members
+        _approve(decision_id, handle, secrets[handle])
+    published = [p for p in publish_report.fn("dce27", decision_id) if p.endswith(".md")]
+    assert STOP_ROW in Path(published[0]).read_text()
+
+    with db.session_scope() as session:  # what a member wrote in the message is still guarded
+        summary = f"The reporter was told: {EXPLANATION}"
+        set_summary(session, get_incident(session, codes[2]), summary, actor="ana")
+    result = runner.invoke(app, ["transparency-report", "dce27"])
+    assert result.exit_code == 1
+    assert re.search(rf"line \d+, column \d+: quote \(summary of {codes[2]}\)", result.output)
+    assert not re.search(r"quote(?! \(summary)", result.output)  # no table row is a quote
 
 
 def test_erase_person_is_proposed_approved_then_carried_out(sqlite_care: str) -> None:

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from models import totp
-
-
-def care(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARE_")}
-    env["CARE_DATA_DIR"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "care_cli.main", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.support.cli import care
 
 
 @pytest.fixture(scope="module")

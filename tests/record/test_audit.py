@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from models import db
+from models.tables import Base
 from record import audit
+from record.audit_anchor import Anchor, checkpoint_path
 from tests.support.seed import SECRETS, seed_report, seed_team
 
 
@@ -142,3 +146,92 @@ def test_detail_refuses_non_scalar_values(care_db: str) -> None:
             assert "payload" in str(exc)
         else:
             raise AssertionError("a nested detail was accepted")
+
+
+# -- a chain that cannot be shortened: anchored outside the table ------------------------
+TABLE = Base.metadata.tables["audit_entries"]
+
+
+def _rows() -> list[dict[str, object]]:
+    with db.engine().connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(sa.select(TABLE))]
+
+
+def _replace_table(rows: list[dict[str, object]]) -> None:
+    with db.engine().begin() as conn:
+        conn.execute(sa.delete(TABLE))
+        conn.execute(sa.insert(TABLE), rows)
+
+
+def test_every_commit_moves_the_signed_checkpoint_forward(care_db: str) -> None:
+    n = _trail()
+    saved = json.loads(checkpoint_path().read_text())
+    assert saved["seq"] == n and saved["head"] == _verify().head and len(saved["mac"]) == 64
+    assert checkpoint_path().stat().st_mode & 0o777 == 0o600
+
+
+def test_a_trail_cut_short_is_named(care_db: str) -> None:
+    n = _trail()
+    _sql("DELETE FROM audit_entries WHERE seq > :keep", keep=n - 3)
+    verdict = _verify()
+    assert not verdict.ok and verdict.seq == n - 2
+    assert f"ends at entry {n - 3}" in (verdict.problem or "")
+    assert "newest entries were deleted" in (verdict.problem or "")
+
+
+def test_an_older_copy_of_the_table_is_named(care_db: str) -> None:
+    old = _trail(1)
+    older = _rows()
+    with db.session_scope() as session:
+        seed_report(session, message_id="later")
+    n = _verify().entries
+    _replace_table(older)
+    verdict = _verify()
+    assert not verdict.ok and f"ends at entry {old} but" in (verdict.problem or "")
+    with db.session_scope() as session:  # CARE writes on, past the checkpoint's count
+        for _ in range(n - old + 2):
+            audit.record(session, actor="care", action="member.list")
+    verdict = _verify()
+    assert not verdict.ok and verdict.seq == n
+    assert f"entry {n} is not the one the checkpoint" in (verdict.problem or "")
+
+
+def test_every_broken_entry_is_named_not_only_the_first(care_db: str) -> None:
+    n = _trail(20)
+    assert n > 45
+    _sql("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 20")
+    _sql("DELETE FROM audit_entries WHERE seq = 40")
+    verdict = _verify()
+    assert not verdict.ok and verdict.seq == 20
+    assert [(b.seq, b.problem) for b in verdict.breaks] == [
+        (20, "entry 20 was edited"),
+        (40, "entry 40 missing: deleted before entry 41"),
+    ]
+
+
+def test_an_altered_or_missing_checkpoint_is_named(care_db: str) -> None:
+    n = _trail()
+    saved = json.loads(checkpoint_path().read_text())
+    checkpoint_path().write_text(json.dumps({**saved, "seq": n - 5}))  # to hide a cut
+    _sql("DELETE FROM audit_entries WHERE seq > :keep", keep=n - 5)
+    verdict = _verify()
+    assert not verdict.ok and "signature fails" in (verdict.problem or "")
+    checkpoint_path().unlink()
+    verdict = _verify()
+    assert not verdict.ok and "no checkpoint of the head" in (verdict.problem or "")
+
+
+def test_a_head_posted_elsewhere_catches_a_restored_data_directory(care_db: str) -> None:
+    """Database and checkpoint both put back to an older copy: the team channel's head remains."""
+    _trail(1)
+    older, older_checkpoint = _rows(), checkpoint_path().read_bytes()
+    with db.session_scope() as session:
+        seed_report(session, message_id="later")
+    posted = _verify()
+    _replace_table(older)
+    checkpoint_path().write_bytes(older_checkpoint)
+    assert _verify().ok  # the data directory alone cannot tell
+    anchor = Anchor(posted.entries, posted.head[:16], "the team channel's checkpoint")
+    with db.session_scope() as session:
+        verdict = audit.verify(session, [anchor])
+    assert not verdict.ok and "the team channel's checkpoint saw" in (verdict.problem or "")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.schemas import AttachmentIn, ReportIn
 from models.tables import Incident, ReviewOutcome, UnilateralAction
 from record.events import add_event
-from record.incidents import add_note, add_party, store_report
+from record.incidents import add_note, add_party, get_incident, store_report
 
 # more distinctive strings: found anywhere in the clear after the purge, they are a leak
 PEOPLE = {
@@ -123,3 +124,35 @@ def _close(session: Session, incident: Incident, spec: Spec, reported: datetime)
             )
         )
     session.flush()
+
+
+def tell_reporter(session: Session, code: str, *, explanation: str | None = None) -> int:
+    """Sign the incident's outcome off, then tell its reporter in CARE's own template.
+
+    The message is drafted, signed off and queued as the lifecycle does; its body (the
+    template's text, the catalogue labels, the team's explanation) stays in the record.
+    """
+    from policy.signoff import DecisionKind
+    from record import decisions, outcomes
+    from record.review import summarise
+
+    incident = get_incident(session, code)
+    outcome = incident_outcome(session, incident)
+    outcome.reporter_explanation = explanation
+    review = decisions.propose(
+        session,
+        kind=DecisionKind.review_outcome,
+        summary=summarise(outcome),
+        proposer=None,
+        incident=incident,
+    )
+    review.status, outcome.decision_id = "approved", review.id
+    (report_id, *_), _skipped = outcomes.reporter_reports(session, incident)
+    message = outcomes.propose_reporter_message(session, incident, report_id)
+    decisions.get_decision(session, message).status = "approved"
+    return outcomes.queue_reporter_message(session, incident, message)
+
+
+def incident_outcome(session: Session, incident: Incident) -> ReviewOutcome:
+    rows = session.scalars(select(ReviewOutcome).where(ReviewOutcome.incident_id == incident.id))
+    return list(rows)[-1]
