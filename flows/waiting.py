@@ -100,7 +100,7 @@ def ask(
         try:
             answer = parse.model_validate(raw)
         except ValidationError as exc:  # not from the UI's form: ask again, saying where
-            description += f"\n\n**Last answer not recorded:** {invalid_fields(parse, exc)}"
+            description += f"\n\n**Last answer not recorded:** {invalid_fields(form, exc)}"
         else:
             token = _ANSWERED_AT.set(submitted)
             try:

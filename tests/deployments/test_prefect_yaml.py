@@ -44,6 +44,8 @@ PUBLISHED = {
     "purge-personal-data": "flows/retention.py:purge_personal_data",
     "erase-person": "flows/retention.py:erase_person",
     "after-conference-sweep": "flows/retention.py:after_conference_sweep",
+    # added since: new deployments join the list, published ones never change
+    "checkpoint-audit": "flows/audit.py:checkpoint_audit",
 }
 
 
