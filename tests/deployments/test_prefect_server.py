@@ -7,15 +7,21 @@ server begins write transactions IMMEDIATE: every resume waits its turn and is a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
-from prefect.settings import PREFECT_API_URL
 
 from deployments.prefect_server import ImmediateSqliteConfiguration, use_immediate_transactions
 from tests.support.prefect_load import a_deployment, paused_run, resume, stored, writers
+from tests.support.prefect_server import care_prefect_server
 
 
-def test_every_answer_is_accepted_while_others_write(prefect_server: None) -> None:
-    api = str(PREFECT_API_URL.value())
+def test_every_answer_is_accepted_while_others_write(tmp_path: Path) -> None:
+    with care_prefect_server(tmp_path) as base:
+        _answers_while_others_write(f"{base}/api")
+
+
+def _answers_while_others_write(api: str) -> None:
     with httpx.Client(base_url=api, timeout=90) as client:
         target = a_deployment(client)
         runs = [paused_run(client, target) for _ in range(30)]
