@@ -12,6 +12,7 @@ from deployments.host import Host
 from models import db
 from tests.support.care_db import drop_postgres, fresh_postgres, fresh_sqlite, use_care
 from tests.support.host import running_host
+from tests.support.prefect_server import care_prefect_server
 from tests.support.seed import Seeded, seed_team
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -62,17 +63,9 @@ def sqlite_care(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
-    """A real Prefect server (SQLite, temporary PREFECT_HOME) for the whole test session.
-
-    Prefect's own test harness: CARE's launcher (`deployments.prefect_server`, which
-    `make run` starts) is tested on its own in tests/deployments/test_prefect_server.py
-    and drives the browser tests; under the whole suite it once stalled a run's final
-    state for 60 s (docs/orchestration.md), which is still being looked into.
-    """
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """CARE's Prefect server (SQLite, as `make run` starts it) for the whole test session."""
+    with care_prefect_server(tmp_path_factory.mktemp("prefect")):
         yield
 
 

@@ -7,9 +7,12 @@ server begins write transactions IMMEDIATE: every resume waits its turn and is a
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from deployments.prefect_server import ImmediateSqliteConfiguration, use_immediate_transactions
 from tests.support.prefect_load import a_deployment, paused_run, resume, stored, writers
@@ -51,3 +54,116 @@ def test_only_sqlite_gets_the_immediate_configuration(monkeypatch: object) -> No
         assert isinstance(chosen, ImmediateSqliteConfiguration)
     finally:
         dependencies.MODELS_DEPENDENCIES["database_config"] = saved
+
+
+def test_only_the_first_transaction_of_a_resume_is_begun_immediate(tmp_path: Path) -> None:
+    """Inside a resume request the first transaction takes the lock before it reads; one
+    opened inside it, and every transaction of any other request, begins as Prefect's."""
+    import asyncio
+
+    from prefect.server.database import configurations
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from deployments.prefect_server import resumes_wait_their_turn
+
+    config = ImmediateSqliteConfiguration(connection_url=f"sqlite+aiosqlite:///{tmp_path}/p.db")
+    seen: list[tuple[str, str | None]] = []
+
+    async def endpoint(scope: dict[str, object], receive: object, send: object) -> None:
+        engine = await config.engine()
+        async with AsyncSession(engine) as outer, config.begin_transaction(outer):
+            seen.append((str(scope["path"]), configurations.SQLITE_BEGIN_MODE.get()))
+            async with AsyncSession(engine) as inner, config.begin_transaction(inner):
+                seen.append(("inside", configurations.SQLITE_BEGIN_MODE.get()))
+            async with AsyncSession(engine) as held, config.begin_transaction(held, True):
+                seen.append(("for update", configurations.SQLITE_BEGIN_MODE.get()))
+
+    app = resumes_wait_their_turn(endpoint)
+    run = "0b6f6bd6-9c3c-4d8e-9d6c-3f3a4c9e6a01"
+
+    async def requests() -> None:
+        for method, path in [("POST", f"/api/flow_runs/{run}/resume"), ("GET", "/api/health")]:
+            await app({"type": "http", "method": method, "path": path}, None, None)
+
+    asyncio.run(requests())
+    assert seen == [
+        (f"/api/flow_runs/{run}/resume", "IMMEDIATE"),
+        ("inside", "DEFERRED"),
+        ("for update", "IMMEDIATE"),
+        ("/api/health", "DEFERRED"),
+        ("inside", "DEFERRED"),
+        ("for update", "IMMEDIATE"),
+    ]
+
+
+# A failed cursor, held in a reference cycle, is freed by the cyclic collector while its
+# connection waits 3 s for the write lock; the event loop allocates meanwhile, as the
+# server does. Prints the longest the loop stood still.
+FREEING_A_FAILED_CURSOR = """
+import asyncio, gc, sqlite3, sys, threading, time
+from deployments.prefect_server import collect_garbage_off_the_loop
+
+gc.disable()
+path = sys.argv[2]
+holder = sqlite3.connect(path, isolation_level=None)
+holder.execute("pragma journal_mode=wal")
+holder.execute("create table t (x)")
+holder.execute("begin immediate")
+holder.execute("insert into t values (1)")  # holds the write lock throughout
+waiting = sqlite3.connect(path, isolation_level=None, timeout=0.1, check_same_thread=False)
+
+class Cycle:
+    pass
+
+cycle = Cycle()
+cycle.self = cycle
+cycle.cursor = waiting.cursor()
+try:
+    cycle.cursor.execute("insert into t values (2)")
+except sqlite3.OperationalError:  # database is locked: the cursor keeps its statement
+    pass
+del cycle
+waiting.execute("pragma busy_timeout = 3000")
+threading.Thread(target=lambda: waiting.execute("insert into t values (3)")).start()
+time.sleep(0.3)  # the connection now waits for the lock, holding its own mutex
+
+async def main():
+    gaps, last = [0.0], time.monotonic()
+    garbage = []
+    for _ in range(200):
+        garbage.append([[] for _ in range(2000)])  # the loop's own work allocates
+        garbage[-1].append(garbage[-1])
+        del garbage[:-1]
+        await asyncio.sleep(0.01)
+        now = time.monotonic()
+        gaps.append(now - last)
+        last = now
+    print(max(gaps))
+
+if sys.argv[1] == "off-the-loop":
+    collect_garbage_off_the_loop()
+else:
+    gc.enable()
+asyncio.run(main())
+"""
+
+
+def _longest_stand_still(tmp_path: Path, mode: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", FREEING_A_FAILED_CURSOR, mode, str(tmp_path / f"{mode}.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(("mode", "frozen"), [("on-the-loop", True), ("off-the-loop", False)])
+def test_the_event_loop_never_waits_while_a_failed_cursor_is_freed(
+    tmp_path: Path, mode: str, frozen: bool
+) -> None:
+    """Python's own collector, on the event loop, stands it still until the connection's
+    wait ends (the server's 60 s stall); CARE's server collects in a thread of its own."""
+    longest = _longest_stand_still(tmp_path, mode)
+    assert (longest > 2.0) is frozen, f"the event loop stood still for {longest:.1f} s"

@@ -44,8 +44,8 @@ def test_the_host_starts_the_escalation_of_an_urgent_report(fake: FakeTwilio) ->
 
 def test_the_first_page_does_not_wait_for_prefect(fake: FakeTwilio) -> None:
     """Prefect cannot create the escalation's run (its deployment is gone): the primary is
-    paged anyway. Once the run exists it carries on from the next step, on the timetable
-    kept from the report, and pages nobody twice."""
+    paged anyway, and the next step too, on the timetable kept from the report (the
+    time-keeper pages by the record). Once the run exists it pages nobody twice."""
     from prefect.client.orchestration import get_client
 
     steps = [{"target": "primary", "wait_s": 3}, {"target": "secondary", "wait_s": 30}]
@@ -61,9 +61,8 @@ def test_the_first_page_does_not_wait_for_prefect(fake: FakeTwilio) -> None:
         wait_for(lambda: len(fake.delivered()) >= 2, what="the second step")
         assert paged(fake) == ["ana", "ben"]
         assert fake.delivered()[1].wall - urgent.urgent_at >= 3  # on the report's timetable
+        run_id = wait_for(lambda: escalation_run(urgent.code), what="the escalation run")
         ack(urgent.code, "ben")
-        run_id = escalation_run(urgent.code)
-        assert run_id is not None
         wait_for(lambda: read_run(run_id).state_name == "Completed", what="the run to end")
     assert pages(urgent.code) == [(0, "ana", "sms", "sent"), (1, "ben", "sms", "sent")]
 
