@@ -7,7 +7,8 @@ resume endpoint exactly as the UI's Resume does (one POST, no retry), at about t
 second, to runs that wait with a form. An answer is lost when Prefect did not store it.
 
 Measured twice in this process: on Prefect's own server (the baseline) and on CARE's
-(``deployments.prefect_server``, write transactions begun IMMEDIATE). The last line is JSON
+(``deployments.prefect_server``: a resume's first transaction begun IMMEDIATE, the garbage
+collector off the event loop). The last line is JSON
 with CARE's figures (`answers_lost`, `answers_5xx`, `resume_p95_s`; targets 0, 0, <= 2 s)
 and the baseline's.
 """

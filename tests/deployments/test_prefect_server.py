@@ -2,7 +2,7 @@
 
 Prefect's own server begins the resume transaction DEFERRED; with writers beside it, most
 resumes failed at once with 503 "database is locked" (87 of 100 in bench/answers.py). CARE's
-server begins write transactions IMMEDIATE: every resume waits its turn and is accepted.
+server begins a resume IMMEDIATE: every resume waits its turn and is accepted.
 """
 
 from __future__ import annotations
