@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -69,7 +71,7 @@ def test_only_the_first_transaction_of_a_resume_is_begun_immediate(tmp_path: Pat
     config = ImmediateSqliteConfiguration(connection_url=f"sqlite+aiosqlite:///{tmp_path}/p.db")
     seen: list[tuple[str, str | None]] = []
 
-    async def endpoint(scope: dict[str, object], receive: object, send: object) -> None:
+    async def endpoint(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         engine = await config.engine()
         async with AsyncSession(engine) as outer, config.begin_transaction(outer):
             seen.append((str(scope["path"]), configurations.SQLITE_BEGIN_MODE.get()))
