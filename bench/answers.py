@@ -84,6 +84,7 @@ def measure(stock: bool) -> dict[str, Any]:
         "answers": ANSWERS,
         "answers_lost": ANSWERS - kept,
         "answers_5xx": sum(code >= 500 for code, _, _ in answers),
+        "answers_timed_out": sum(code == 0 for code, _, _ in answers),  # no reply in 120 s
         "resume_p50_s": round(statistics.median(took), 3),
         "resume_p95_s": round(p95(took), 3),
     }

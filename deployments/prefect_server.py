@@ -12,16 +12,14 @@ CARE's server registers, through Prefect's own database dependency hook, a confi
 that begins the first transaction of a resume request ``IMMEDIATE``, as Prefect already
 does for a state change: the resume takes the write lock before it reads, waits for it up
 to ``busy_timeout`` (60 s), and is never refused. Every other transaction is begun as
-Prefect begins it. (Beginning *every* write transaction IMMEDIATE was tried first; under
-the whole test suite a run's final state change then once waited the full busy timeout,
-60 s. The cause was not pinned down: a transaction opened while another of the same
-request holds the lock would wait so. The resume, narrowed to its first transaction, has
-exactly the locking of Prefect's own state-change endpoint.)
+Prefect begins it. (Beginning *every* write transaction IMMEDIATE was tried first. It is
+not needed, and it makes far more writers wait in ``busy_timeout``, which is what the
+freeze below needs.)
 
 And the 60 s stall itself: Python's garbage collector froze the server. A cursor whose
 statement failed (``database is locked``) keeps its SQLite statement until it is freed, and
 the exception's traceback holds it in a reference cycle, so the cyclic collector frees it,
-at some later moment, in whichever thread it runs: usually the event loop's. If that
+at some later moment, in whichever thread it runs, most often the event loop's. If that
 cursor's connection is just then waiting for the write lock (up to ``busy_timeout``, 60 s)
 in its own aiosqlite thread, freeing the cursor waits for that connection, and the event
 loop waits with it. The writer holding the lock needs the event loop to commit, so the

@@ -78,11 +78,16 @@ def paused_run(client: httpx.Client, target: Target) -> PausedRun:
 
 
 def resume(client: httpx.Client, run_id: str) -> tuple[int, float, str]:
-    """Answer one paused run as the UI does: status code, seconds taken, Prefect's verdict."""
+    """Answer one paused run as the UI does: status code, seconds taken, Prefect's verdict.
+
+    No answer within the client's timeout is status 0 (the member gave up waiting)."""
     started = time.perf_counter()
-    response = client.post(
-        f"/flow_runs/{run_id}/resume", json={"run_input": {"verdict": "approve"}}
-    )
+    try:
+        response = client.post(
+            f"/flow_runs/{run_id}/resume", json={"run_input": {"verdict": "approve"}}
+        )
+    except httpx.TimeoutException:
+        return 0, time.perf_counter() - started, "timed out"
     took = time.perf_counter() - started
     verdict = response.json().get("status", "") if response.status_code < 500 else ""
     return response.status_code, took, str(verdict)
