@@ -115,7 +115,12 @@ def seed_demo() -> list[str]:
         return handles
 
 
+def _stop_as_on_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # every `finally` below runs: the host and Prefect's server stop
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)  # `kill`, systemd, docker stop
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = get_settings()

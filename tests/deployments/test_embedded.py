@@ -1,0 +1,66 @@
+"""`make run`'s process, stopped as a service manager stops it, leaves nothing running."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from tests.support.prefect_server import free_port
+
+
+def test_sigterm_stops_care_and_its_prefect_server(tmp_path: Path) -> None:
+    prefect_port, intake_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "CARE_DATA_DIR": str(tmp_path / "care"),
+        "CARE_PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api",
+        "CARE_INTAKE_PORT": str(intake_port),
+    }
+    env.pop("PREFECT_API_URL", None)
+    care = subprocess.Popen(
+        [sys.executable, "-m", "deployments.embedded"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        assert care.stdout is not None
+        for line in care.stdout:  # until CARE says it runs (or exits)
+            lines.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        assert _wait_until(lambda: _answers(f"http://127.0.0.1:{intake_port}/report")), lines
+        care.send_signal(signal.SIGTERM)
+        assert care.wait(timeout=60) is not None
+        out = care.stdout.read()
+    finally:
+        if care.poll() is None:
+            care.kill()
+    assert "CARE stopped." in out
+    prefect = f"http://127.0.0.1:{prefect_port}/api/health"
+    assert _wait_until(lambda: not _answers(prefect)), "Prefect's server outlived CARE"
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _wait_until(done: Callable[[], bool], timeout_s: float = 30) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)
+    return True
