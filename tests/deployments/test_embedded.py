@@ -6,12 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from tests.support.host import wait_for
 from tests.support.prefect_server import free_port
 
 
@@ -32,13 +31,11 @@ def test_sigterm_stops_care_and_its_prefect_server(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        lines = []
         assert care.stdout is not None
         for line in care.stdout:  # until CARE says it runs (or exits)
-            lines.append(line)
             if "Press Ctrl-C to stop." in line:
                 break
-        assert _wait_until(lambda: _answers(f"http://127.0.0.1:{intake_port}/report")), lines
+        wait_for(lambda: _answers(f"http://127.0.0.1:{intake_port}/report"), timeout=30)
         care.send_signal(signal.SIGTERM)
         assert care.wait(timeout=60) is not None
         out = care.stdout.read()
@@ -47,7 +44,7 @@ def test_sigterm_stops_care_and_its_prefect_server(tmp_path: Path) -> None:
             care.kill()
     assert "CARE stopped." in out
     prefect = f"http://127.0.0.1:{prefect_port}/api/health"
-    assert _wait_until(lambda: not _answers(prefect)), "Prefect's server outlived CARE"
+    wait_for(lambda: not _answers(prefect), timeout=30)  # Prefect's server does not outlive CARE
 
 
 def _answers(url: str) -> bool:
@@ -55,12 +52,3 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def _wait_until(done: Callable[[], bool], timeout_s: float = 30) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.3)
-    return True
