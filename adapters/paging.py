@@ -39,14 +39,22 @@ def _address(member: Member, channel: str) -> str | None:
     return {"sms": member.phone, "slack": member.slack_user_id, "email": member.email}[channel]
 
 
-def _prepare(session: Session, page_id: int) -> Prepared:
-    """Queue the page's message and mark it sending, unless it needs no sending."""
-    page = session.get(Page, page_id)
+def _prepare(session: Session, page_id: int, after_a_stop: bool) -> Prepared:
+    """Queue the page's message and mark it sending, unless it needs no sending.
+
+    Only a queued page is claimed. ``after_a_stop``: the incident's run starts again and
+    finds its own page "sending": the run that claimed it stopped while handing it over.
+    """
+    # the row lock: the run that recorded the page and a time-keeper taking over pages it
+    # thinks were left unsent may reach it at once; on PostgreSQL both would read "queued"
+    # and both send it. The one that waited reads "sending" and leaves it.
+    page = session.get(Page, page_id, with_for_update=True, populate_existing=True)
     assert page is not None
     incident = session.get(Incident, page.incident_id)
     member = session.get(Member, page.member_id)
     assert incident is not None and member is not None
-    if page.status == "sending":  # a run died while handing it over: do not repeat it
+    if page.status == "sending" and after_a_stop:
+        # its sender died while handing it over: whether it went out is unknown; not again
         mark_page(session, page, "unconfirmed", error="interrupted while sending")
         return Prepared(None, "unconfirmed")
     if page.status != "queued":
@@ -116,17 +124,22 @@ def _finish(page_id: int, prepared: Prepared) -> str:
     return status
 
 
-def deliver_pages(page_ids: list[int]) -> list[str]:
+def deliver_pages(page_ids: list[int], *, after_a_stop: bool = False) -> list[str]:
     """Send pages side by side (a slow or failing one holds up no other); an SMS that fails
-    falls back to the member's other channels. Return their statuses."""
+    falls back to the member's other channels. Return their statuses.
+
+    ``after_a_stop``: the pages of a run that stopped, sent by the run started again
+    (see ``_prepare``)."""
     if not page_ids:
         return []
+    ordered = sorted(page_ids)  # rows locked in one order: two senders cannot deadlock
     with db.session_scope() as session:  # one transaction marks them all as sending
-        prepared = [_prepare(session, page_id) for page_id in page_ids]
-    if len(page_ids) == 1:
-        return [_finish(page_ids[0], prepared[0])]
-    with ThreadPoolExecutor(max_workers=min(len(page_ids), 16)) as pool:
-        return list(pool.map(_finish, page_ids, prepared))
+        prepared = [_prepare(session, page_id, after_a_stop) for page_id in ordered]
+    if len(ordered) == 1:
+        return [_finish(ordered[0], prepared[0])]
+    with ThreadPoolExecutor(max_workers=min(len(ordered), 16)) as pool:
+        status = dict(zip(ordered, pool.map(_finish, ordered, prepared), strict=True))
+    return [status[page_id] for page_id in page_ids]
 
 
 def deliver_page(page_id: int) -> str:

@@ -15,10 +15,18 @@ client against the fake Messages API on 127.0.0.1. Measures:
 
 The CARE host (``deployments.host``) starts the runs, as in production: it polls the
 record every 0.1 s and runs each flow run in a thread (the intake does not poke it here).
+
+``--topology workers``: the production topology instead (``tests.support.production``:
+CARE and Prefect on PostgreSQL, two Prefect process workers, ``care host --dispatch
+urgent``, each its own process). 5 urgent reports one at a time, then 20 at once, on a
+policy of rounds 10 s apart: report -> first SMS, report -> escalation run running, and
+how late each later round's first SMS was against its deadline; the most connections
+CARE's database had meanwhile.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -111,9 +119,10 @@ def run_started_at(code: str) -> float | None:
     return started.timestamp() if started else None
 
 
-def first_sms(fake: FakeTwilio, batch: int) -> tuple[list[float], list[float]]:
+def first_sms(fake: FakeTwilio, batch: int, *, ack: bool = True) -> Any:
     """For ``batch`` reports at once: report received -> first SMS, and -> the escalation
-    run running (the host sends the first round itself, then creates the run)."""
+    run running (the host sends the first round itself, then creates the run). With
+    ``ack=False`` nobody takes the cases, and their codes come third."""
     from record.reports import receive
 
     received: dict[str, float] = {}
@@ -131,10 +140,12 @@ def first_sms(fake: FakeTwilio, batch: int) -> tuple[list[float], list[float]]:
     for worker in workers:
         worker.join()
     arrived = {code: wait_until(partial(first_sms_at, fake, code)) for code in received}
-    ack_all(list(received))
+    if ack:
+        ack_all(list(received))
     running = {code: wait_until(partial(run_started_at, code)) for code in received}
     latencies = [arrived[code] - started for code, started in received.items()]
-    return latencies, [running[code] - started for code, started in received.items()]
+    runs = [running[code] - started for code, started in received.items()]
+    return (latencies, runs) if ack else (latencies, runs, list(received))
 
 
 def step_errors(fake: FakeTwilio, incidents: int = 5) -> tuple[list[float], int]:
@@ -189,7 +200,80 @@ def baseline(fake: FakeTwilio, n: int = 30) -> list[float]:
     return times
 
 
+WORKER_STEPS = [
+    {"target": "primary", "wait_s": 10},
+    {"target": "secondary", "wait_s": 10},
+    {"target": "all", "wait_s": 10, "repeat_every_s": 10},
+]
+WORKER_DUES = [0, 10, 20, 30]  # ana; ben; the five; the five
+WORKERS_SEQUENTIAL = 5
+
+
+def twilio_settings(fake: FakeTwilio) -> dict[str, str]:
+    return {
+        "CARE_TWILIO_ACCOUNT_SID": fake.sid,
+        "CARE_TWILIO_AUTH_TOKEN": fake.token,
+        "CARE_TWILIO_FROM_NUMBER": FROM,
+        "CARE_TWILIO_API_BASE": fake.url,
+    }
+
+
+def on_workers() -> dict[str, Any]:
+    """The figures of the production topology (see the module's docstring)."""
+    from bench.lib.paging import ConnectionPeak, rounds, summary
+    from tests.support.production import postgres_admin_url, production
+
+    home = Path(tempfile.mkdtemp(prefix="care-bench-workers-"))
+    with fake_twilio() as fake, production(home, settings=twilio_settings(fake)) as prod:
+        with ConnectionPeak(postgres_admin_url(), prod.care_url) as peak:
+            seeded = urgent_incident(WORKER_STEPS, message_id="bench-seed")
+            ack_all([seeded.code])
+            sequential, running_sequential = [], []
+            for _ in range(WORKERS_SEQUENTIAL):
+                latency, running = first_sms(fake, 1)
+                sequential += latency
+                running_sequential += running
+            concurrent, running_concurrent, codes = first_sms(fake, CONCURRENT, ack=False)
+            with db.session_scope() as session:
+                due = {
+                    (code, index): get_incident(session, code).urgent_at.timestamp() + offset
+                    for code in codes
+                    for index, offset in enumerate(WORKER_DUES)
+                    if index
+                }
+            wait_until(lambda: time.time() > max(due.values()) + 5 or None, timeout=120)
+            ack_all(codes)
+            found = rounds(fake.delivered(), set(codes))
+            lateness = found.lateness(due)
+    return {
+        "topology": "workers: PostgreSQL, 2 Prefect process workers, care host --dispatch urgent",
+        "first_sms_p50_s": round(statistics.median(sequential), 3),
+        "escalation_running_p50_s": round(statistics.median(running_sequential), 3),
+        "first_sms_p95_concurrent_s": round(p(concurrent, 0.95), 3),
+        "escalation_running_p95_concurrent_s": round(p(running_concurrent, 0.95), 3),
+        "later_rounds": len(due),
+        "later_rounds_missing": found.missing(due),
+        "later_round_lateness_p50_s": summary(lateness)["p50"],
+        "later_round_lateness_p95_s": summary(lateness)["p95"],
+        "later_round_lateness_max_s": summary(lateness)["max"],
+        "duplicate_sms": found.duplicates,
+        "db_connections_max": peak.peak,
+    }
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--topology", choices=["embedded", "workers"], default="embedded")
+    if parser.parse_args().topology == "workers":
+        figures = on_workers()
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+        print(json.dumps(figures))
+        return
+    embedded()
+
+
+def embedded() -> None:
     from tests.support.prefect_server import care_prefect_server
 
     home = Path(tempfile.mkdtemp(prefix="care-bench-"))

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from care_cli.records import follow_up
+from deployments.serving import Dispatch
 from models import db, totp
 from models.db import utcnow
 from models.settings import get_settings
@@ -54,8 +55,13 @@ def act(
 
 
 def host(
-    dispatch: bool = typer.Option(
-        True, help="run flow runs in this process (off when a Prefect worker runs them)"
+    dispatch: Dispatch = typer.Option(
+        Dispatch.ALL.value,
+        help=(
+            "which flow runs this process runs: all (no Prefect worker), urgent (beside "
+            "Prefect process workers: escalations and acknowledgement forms start at once), "
+            "none (workers run everything)"
+        ),
     ),
 ) -> None:
     """Run the CARE host: start each incident's flows from the record (and run them)."""
@@ -64,7 +70,7 @@ def host(
     running = Host(dispatch=dispatch).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    console.print(f"CARE host running (dispatch={'on' if dispatch else 'off'}); Ctrl-C stops it")
+    console.print(f"CARE host running (runs flows: {dispatch.value}); Ctrl-C stops it")
     try:
         stop.wait()
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, cast
 from uuid import UUID
 
@@ -52,9 +53,10 @@ class Catalog:
                 self.flows[deployment_id] = flow
         return dict(self.ids)
 
-    def filter(self) -> DeploymentFilter:
-        """Prefect's filter for the runs of CARE's deployments."""
-        return DeploymentFilter(id=DeploymentFilterId(any_=list(self.flows)))
+    def filter(self, deployment_ids: Collection[UUID] | None = None) -> DeploymentFilter:
+        """Prefect's filter for the runs of CARE's deployments (or of these of them)."""
+        ids = list(self.flows if deployment_ids is None else deployment_ids)
+        return DeploymentFilter(id=DeploymentFilterId(any_=ids))
 
     def runs_in(self, *states: StateType) -> list[FlowRun]:
         """Every run of CARE's deployments in one of these states (paged: Prefect caps 200)."""

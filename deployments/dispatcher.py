@@ -1,8 +1,15 @@
-"""The dispatcher (embedded default): run the due runs of CARE's deployments in threads.
+"""The dispatcher: run the due runs of CARE's deployments in threads of the host.
 
 A suspended run holds no thread, so a hundred incidents waiting on sign-off cost nothing;
-a resumed one starts in milliseconds, with no new process. In production a Prefect
-process worker can run the same deployments instead.
+a resumed one starts in milliseconds, with no new process. What it serves is the host's
+``Dispatch`` mode:
+
+- ``all`` (the embedded default): every CARE deployment;
+- ``urgent`` (production, beside Prefect process workers): the urgent flows only, so an
+  escalation or an acknowledgement form never waits for a worker's poll and a new
+  Python process. Their deployments stay in the workers' pool: when no host claims a
+  run, a worker runs it (Prefect lets one claim a run: the first Pending wins).
+- ``none``: workers run everything.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from uuid import UUID
 from prefect import Flow
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.filters import (
+    DeploymentFilter,
     FlowRunFilter,
     FlowRunFilterNextScheduledStartTime,
     FlowRunFilterState,
@@ -30,17 +38,18 @@ from prefect.types._datetime import now as prefect_now
 from deployments.catalog import PAGE, Catalog
 from deployments.lost_runs import lost
 from deployments.pool import DaemonPool
+from deployments.serving import URGENT_FLOWS, Dispatch
 
 log = logging.getLogger("care.host")
-URGENT_FLOWS = frozenset({"escalate-incident", "acknowledge-urgent"})
 ROUTINE_AT_ONCE = 4
 
 
 class Dispatcher:
     """Claim due Scheduled runs and run each in a thread of this process, urgent first."""
 
-    def __init__(self, catalog: Catalog, *, workers: int) -> None:
+    def __init__(self, catalog: Catalog, *, workers: int, mode: Dispatch = Dispatch.ALL) -> None:
         self._catalog = catalog
+        self._mode = mode
         self._pool = DaemonPool(workers, "care-run")
         self._inflight: set[UUID] = set()
         self._lock = threading.Lock()
@@ -68,9 +77,14 @@ class Dispatcher:
 
     def dispatch_due(self, client: SyncPrefectClient) -> int:
         """Claim the due Scheduled runs of CARE's deployments and run each in a thread."""
-        urgent = {d for name, d in self._catalog.ids.items() if name in URGENT_FLOWS}
+        ids = self._catalog.ids.items()
+        urgent = {d for name, d in ids if name in URGENT_FLOWS}
+        served = [d for name, d in ids if self._mode.serves(name)]
+        if not served:
+            return 0
         claimed = 0
-        for run in sorted(_due(client, self._catalog), key=lambda r: r.deployment_id not in urgent):
+        due = _due(client, self._catalog.filter(served))
+        for run in sorted(due, key=lambda r: r.deployment_id not in urgent):
             routine = run.deployment_id not in urgent
             if not self._take(run.id, routine):
                 continue
@@ -99,8 +113,12 @@ class Dispatcher:
     def _execute(self, run_id: UUID, flow: Flow[..., Any], routine: bool) -> None:
         from prefect.flow_engine import run_flow
 
+        # embedded: no heartbeats (the host reschedules its own orphans when it starts
+        # again, and each would be one more write to Prefect's SQLite); beside workers, as
+        # configured: a host that dies leaves runs that Prefect's zombie automation finds
+        heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if self._mode is Dispatch.ALL else {}
         try:
-            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            with temporary_settings(updates=heartbeats):
                 with get_client(sync_client=True) as client:
                     flow_run = client.read_flow_run(run_id)
                 run_flow(flow, flow_run=flow_run)
@@ -120,8 +138,8 @@ class Dispatcher:
                 self._routine.release()
 
 
-def _due(client: SyncPrefectClient, catalog: Catalog) -> list[FlowRun]:
-    """The Scheduled runs of CARE's deployments whose start time has come."""
+def _due(client: SyncPrefectClient, deployments: DeploymentFilter) -> list[FlowRun]:
+    """The Scheduled runs of these deployments whose start time has come."""
     # a pure read: the workers' endpoint (get_scheduled_flow_runs_for_deployments)
     # also writes "last polled" on every call, which locks Prefect's SQLite
     return client.read_flow_runs(
@@ -131,6 +149,6 @@ def _due(client: SyncPrefectClient, catalog: Catalog) -> list[FlowRun]:
                 before_=prefect_now("UTC")
             ),
         ),
-        deployment_filter=catalog.filter(),
+        deployment_filter=deployments,
         limit=PAGE,
     )

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,10 +42,19 @@ def prefect_env(data_dir: Path, api_url: str) -> dict[str, str]:
 
 
 def start_prefect(
-    data_dir: Path, api_url: str, timeout_s: float = 120.0, *, ui: bool = True
+    data_dir: Path,
+    api_url: str,
+    timeout_s: float = 120.0,
+    *,
+    ui: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start CARE's Prefect server (`deployments.prefect_server`); wait until it answers /health."""
-    env = {**os.environ, **prefect_env(data_dir, api_url)}
+    """Start CARE's Prefect server (`deployments.prefect_server`); wait until it answers /health.
+
+    ``env``: the server's whole environment (e.g. Prefect's database on PostgreSQL);
+    by default this process's, with `prefect_env` over it.
+    """
+    env = dict(env) if env is not None else {**os.environ, **prefect_env(data_dir, api_url)}
     port = env["PREFECT_SERVER_API_PORT"]
     logfile = (data_dir / "prefect-server.log").open("ab")
     server = subprocess.Popen(

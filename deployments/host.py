@@ -10,8 +10,9 @@ Each job has its own module; this one starts their loops and stops them:
 - ``lost_runs``: Prefect's zombie-run automation (created here) and runs stuck Pending:
   both end Crashed, and the sweep starts them again.
 - ``sweep``: wakes runs whose wake was lost, starts again runs that stopped.
-- ``dispatcher`` (embedded default): runs the Scheduled runs of CARE's deployments in
-  threads of this process; in production a Prefect process worker can run them instead.
+- ``dispatcher``: runs Scheduled runs of CARE's deployments in threads of this process:
+  all of them on the embedded default (``Dispatch.ALL``); beside Prefect process workers,
+  the urgent flows only (``Dispatch.URGENT``: an escalation never waits for a new process).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from deployments.catalog import Catalog
 from deployments.dispatcher import Dispatcher
 from deployments.lost_runs import crash_stuck, ensure_zombie_automation
 from deployments.pager import FirstRoundPager
+from deployments.serving import Dispatch
 from deployments.starter import ESCALATION, STARTERS, RunStarter, Starter, missing
 from deployments.sweep import Sweeper
 from deployments.timekeeper import Timekeeper
@@ -41,7 +43,12 @@ class Host:
     """Start flows for new incidents and (optionally) run CARE's flow runs in threads."""
 
     def __init__(
-        self, *, dispatch: bool = True, poll_s: float = 0.1, sweep_s: float = 5.0, workers: int = 64
+        self,
+        *,
+        dispatch: Dispatch = Dispatch.ALL,
+        poll_s: float = 0.1,
+        sweep_s: float = 5.0,
+        workers: int = 64,
     ) -> None:
         self.dispatch = dispatch
         self.poll_s = poll_s
@@ -54,7 +61,7 @@ class Host:
         self._pager = FirstRoundPager(on_sent=self._pokes[ESCALATION.flow_name].set)
         self._starter = RunStarter(self._catalog, self._pager)
         self._sweeper = Sweeper(self._catalog, self._starter)
-        self._dispatcher = Dispatcher(self._catalog, workers=workers)
+        self._dispatcher = Dispatcher(self._catalog, workers=workers, mode=dispatch)
         self.timekeeper = Timekeeper()
         self._threads: list[threading.Thread] = []
 
@@ -65,7 +72,10 @@ class Host:
             ensure_zombie_automation(list(self._catalog.flows))
         except Exception:  # Prefect without automations: the sweep still finds stuck runs
             log.exception("could not create the automation for runs that stop heartbeating")
-        if self.dispatch:
+        if self.dispatch is Dispatch.ALL:
+            # the only process running CARE's flows: what it left Running is its own. Beside
+            # workers (or another host) a Running run may be alive elsewhere; runs that lost
+            # their process stop heartbeating and Prefect's automation marks them Crashed
             self.reschedule_orphans()
         # one starter loop each: creating a lifecycle run can wait seconds on a busy
         # Prefect, and must never hold up noticing the next urgent incident
@@ -75,7 +85,7 @@ class Host:
         ]
         loops.append(("page", self._page_loop))
         loops.append(("sweep", self._sweep_loop))
-        loops += [("dispatch", self._dispatch_loop)] if self.dispatch else []
+        loops += [("dispatch", self._dispatch_loop)] if self.dispatch is not Dispatch.NONE else []
         for name, loop in loops:
             thread = threading.Thread(target=loop, name=f"care-{name}", daemon=True)
             thread.start()
@@ -101,7 +111,7 @@ class Host:
     # -- the jobs, one call each ----------------------------------------------------------
     def register_deployments(self) -> dict[str, UUID]:
         """Know each CARE flow's deployment; the embedded default creates them itself."""
-        return self._catalog.register(create=self.dispatch)
+        return self._catalog.register(create=self.dispatch is Dispatch.ALL)
 
     def reschedule_orphans(self) -> int:
         return self._dispatcher.reschedule_orphans()

@@ -190,7 +190,7 @@ def page_due_round(due: DueRound) -> list[str]:
 @task(task_run_name="resume-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
 def resume_pages(incident_code: str, round_index: int, page_ids: list[int]) -> list[str]:
     """Send the pages a stopped run recorded but did not hand over."""
-    return deliver_pages(page_ids)
+    return deliver_pages(page_ids, after_a_stop=True)
 
 
 @task(task_run_name="exhausted-{incident_code}", cache_policy=NO_CACHE)

@@ -3,15 +3,22 @@ standby time-keeper takes over when the one holding the lease dies, paging nobod
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
+
+from adapters.paging import deliver_pages
 
 from deployments.timekeeper import LEASE, Timekeeper
 from models import db
 from models.settings import get_settings
+from models.tables import Member, Page
 from record.acts.acknowledge import take_urgent_case
+from record.incidents import get_incident
+from record.urgent_pages import add_page
 from tests.support.escalation import HANDLES, Urgent, urgent_incident, wait_for
 from tests.support.fake_twilio import FakeTwilio, fake_twilio, use_fake_twilio
 
@@ -95,3 +102,29 @@ def test_a_standby_takes_over_when_the_holder_dies_and_pages_nobody_twice(
     handles_rounds = [(h, round(w - urgent.urgent_at)) for h, w in sent(fake, urgent.code)]
     assert len(handles_rounds) == len(set(handles_rounds))  # nobody paged twice in a round
     assert lateness(fake, urgent) <= 2.0  # on the timetable; bench/ measures how close
+
+
+def test_a_page_two_senders_reach_at_once_is_sent_once(fake: FakeTwilio) -> None:
+    """A loaded run records a round and is slow to send it; the time-keeper takes the page
+    over as left unsent at that very moment. On PostgreSQL both read it "queued"."""
+    urgent = urgent_incident([{"target": "primary", "wait_s": 600}])
+    with db.session_scope() as session:
+        incident = get_incident(session, urgent.code)
+        ana = session.scalar(select(Member).where(Member.handle == "ana"))
+        assert ana is not None
+        page_id = add_page(session, incident, ana, round_index=0, channel="sms")[0].id
+    start = threading.Barrier(4)
+
+    def send() -> None:
+        start.wait()
+        deliver_pages([page_id])
+
+    senders = [threading.Thread(target=send) for _ in range(4)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(30)
+    assert [handle for handle, _ in sent(fake, urgent.code)] == ["ana"]
+    with db.session_scope() as session:
+        page = session.get(Page, page_id)
+        assert page is not None and page.status == "sent"

@@ -1,0 +1,212 @@
+"""CARE's production topology on this machine, as the README's "Going to production" sets it up.
+
+CARE's record and Prefect's database on PostgreSQL (one private cluster, two databases),
+CARE's Prefect server launcher on that database, a process work pool `care`, the
+deployments from `prefect.yaml` (`prefect --no-prompt deploy --all`), Prefect process
+workers and `care host --dispatch urgent`. Every part is a process of its own, started
+with the commands an operator types; this process only stores reports and reads results.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+from deployments.embedded import prefect_env, start_prefect
+from tests.support.care_db import fresh_postgres, use_care
+from tests.support.prefect_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def postgres_admin_url() -> str:
+    """The private PostgreSQL cluster of the tests (started, or installed, by scripts/)."""
+    return subprocess.run(
+        ["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def new_database(admin_url: str, prefix: str) -> str:
+    """An empty database on the cluster; its SQLAlchemy URL (psycopg)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return f"{admin_url.rsplit('/', 1)[0]}/{name}"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children first), read from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with suppress(OSError):
+            stat = (entry / "stat").read_text()
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+@dataclass
+class Production:
+    """The running topology: its URLs, its processes and the environment each one has."""
+
+    home: Path
+    care_url: str
+    prefect_url: str  # Prefect's database
+    api: str
+    env: dict[str, str]
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    hosts: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        with (self.home / f"{name}.log").open("ab") as log:
+            return subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def prefect(self, *args: str, timeout: float = 300) -> None:
+        """A `prefect` command, as the operator runs it."""
+        done = subprocess.run(
+            [sys.executable, "-m", "prefect", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode:
+            raise RuntimeError(f"prefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+    def started(self, name: str, process: subprocess.Popen[bytes], says: str) -> None:
+        """Wait until the process's log says it is up (importing CARE takes a while)."""
+        log = self.home / f"{name}.log"
+        deadline = time.monotonic() + 180
+        while says not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start; see {log}")
+            time.sleep(0.2)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        name = f"worker-{len(self.workers) + 1}"
+        command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", "care"]
+        worker = self.start(name, [*command, "--name", f"care-{name}"])
+        self.workers.append(worker)
+        self.started(name, worker, "started!")
+        return worker
+
+    def start_host(self) -> subprocess.Popen[bytes]:
+        name = f"host-{len(self.hosts) + 1}"
+        command = [sys.executable, "-m", "care_cli.main", "host", "--dispatch", "urgent"]
+        host = self.start(name, command)
+        self.hosts.append(host)
+        self.started(name, host, "CARE host running")
+        return host
+
+    def kill_worker(self, worker: subprocess.Popen[bytes]) -> int:
+        """``kill -9`` of a worker and of every flow process it started; how many died."""
+        victims = [*descendants(worker.pid), worker.pid]
+        for pid in victims:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        worker.wait()
+        return len(victims)
+
+    def stop(self) -> None:
+        for process in [*self.hosts, *self.workers]:
+            for pid in [*descendants(process.pid), process.pid]:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+        for process in [*self.hosts, *self.workers]:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                for pid in [*descendants(process.pid), process.pid]:
+                    with suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                process.wait()
+
+
+def wait_for_deployments(api: str, count: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with suppress(httpx.HTTPError):
+            found = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
+            if len(found) >= count:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"fewer than {count} deployments after {timeout} s")
+
+
+@contextmanager
+def production(
+    home: Path, *, workers: int = 2, hosts: int = 1, settings: Mapping[str, str] | None = None
+) -> Iterator[Production]:
+    """Start the whole topology; this process's CARE settings point at its record too."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from deployments.registry import care_flows
+
+    admin = postgres_admin_url()
+    care_url = fresh_postgres(admin)
+    prefect_url = new_database(admin, "prefect_t").replace("+psycopg", "+asyncpg")
+    use_care(home, care_url)
+    api = f"http://127.0.0.1:{free_port()}/api"
+    env = {
+        **os.environ,
+        **prefect_env(home, api),
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": prefect_url,
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT),
+        "CARE_CODE_DIR": str(ROOT),
+        "CARE_PREFECT_API_URL": api,
+        **(settings or {}),
+    }
+    os.environ.update({k: v for k, v in (settings or {}).items() if k.startswith("CARE_")})
+    topology = Production(home, care_url, prefect_url, api, env)
+    with ExitStack() as stack:
+        server = start_prefect(home, api, 180, ui=False, env=env)
+        stack.callback(_stop, server)
+        stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api}))
+        topology.prefect("work-pool", "create", "care", "--type", "process")
+        topology.prefect("--no-prompt", "deploy", "--all")
+        wait_for_deployments(api, len(care_flows()))
+        stack.callback(topology.stop)
+        for _ in range(workers):
+            topology.start_worker()
+        for _ in range(hosts):
+            topology.start_host()
+        yield topology
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
