@@ -111,6 +111,13 @@ def ack_all(codes: list[str]) -> None:
             )
 
 
+def urgent_at(code: str) -> float:
+    with db.session_scope() as session:
+        at = get_incident(session, code).urgent_at
+    assert at is not None
+    return at.timestamp()
+
+
 def run_started_at(code: str) -> float | None:
     """When the escalation run of an incident started running (Prefect's start time)."""
     with db.session_scope() as session:
@@ -224,27 +231,29 @@ def on_workers() -> dict[str, Any]:
     from tests.support.production import postgres_admin_url, production
 
     home = Path(tempfile.mkdtemp(prefix="care-bench-workers-"))
-    with fake_twilio() as fake, production(home, settings=twilio_settings(fake)) as prod:
-        with ConnectionPeak(postgres_admin_url(), prod.care_url) as peak:
-            seeded = urgent_incident(WORKER_STEPS, message_id="bench-seed")
-            ack_all([seeded.code])
-            sequential, running_sequential = [], []
-            for _ in range(WORKERS_SEQUENTIAL):
-                latency, running = first_sms(fake, 1)
-                sequential += latency
-                running_sequential += running
-            concurrent, running_concurrent, codes = first_sms(fake, CONCURRENT, ack=False)
-            with db.session_scope() as session:
-                due = {
-                    (code, index): get_incident(session, code).urgent_at.timestamp() + offset
-                    for code in codes
-                    for index, offset in enumerate(WORKER_DUES)
-                    if index
-                }
-            wait_until(lambda: time.time() > max(due.values()) + 5 or None, timeout=120)
-            ack_all(codes)
-            found = rounds(fake.delivered(), set(codes))
-            lateness = found.lateness(due)
+    with (
+        fake_twilio() as fake,
+        production(home, settings=twilio_settings(fake)) as prod,
+        ConnectionPeak(postgres_admin_url(), prod.care_url) as peak,
+    ):
+        seeded = urgent_incident(WORKER_STEPS, message_id="bench-seed")
+        ack_all([seeded.code])
+        sequential, running_sequential = [], []
+        for _ in range(WORKERS_SEQUENTIAL):
+            latency, running = first_sms(fake, 1)
+            sequential += latency
+            running_sequential += running
+        concurrent, running_concurrent, codes = first_sms(fake, CONCURRENT, ack=False)
+        due = {
+            (code, index): urgent_at(code) + offset
+            for code in codes
+            for index, offset in enumerate(WORKER_DUES)
+            if index
+        }
+        wait_until(lambda: time.time() > max(due.values()) + 5 or None, timeout=120)
+        ack_all(codes)
+        found = rounds(fake.delivered(), set(codes))
+        lateness = found.lateness(due)
     return {
         "topology": "workers: PostgreSQL, 2 Prefect process workers, care host --dispatch urgent",
         "first_sms_p50_s": round(statistics.median(sequential), 3),

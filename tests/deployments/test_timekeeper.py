@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from adapters.paging import deliver_pages
-
 from deployments.timekeeper import LEASE, Timekeeper
 from models import db
 from models.settings import get_settings
