@@ -93,52 +93,68 @@ def _prepare(session: Session, page_id: int, after_a_stop: bool) -> Prepared:
     return Prepared(out, "sending")
 
 
-def _hand_over(page_id: int, out: MessageOut) -> str:
-    """Send the message now (or leave it in the outbox); record the outcome on both."""
-    provider_id = error = None
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    provider_id: str | None = None
+    error: str | None = None
+
+
+def _send(out: MessageOut) -> Outcome:
+    """Hand the message to its provider now (or leave it in the outbox); no database."""
     if not configured(out.channel, get_settings()):
-        status = "outbox"
         log.info("outbox: message %s (%s, page)", out.id, out.channel)
-    else:
-        try:
-            provider_id = sender(out.channel)(out)
-            status = "sent"
-        except DeliveryError as exc:
-            status, error = "failed", str(exc)
+        return Outcome("outbox")
+    try:
+        return Outcome("sent", provider_id=sender(out.channel)(out))
+    except DeliveryError as exc:
+        return Outcome("failed", error=str(exc))
+
+
+def _record(sent: dict[int, tuple[MessageOut, Outcome]]) -> None:
+    """Record every hand-over's outcome on its page and its message, in one transaction."""
     with db.session_scope() as session:
-        page = session.get(Page, page_id)
-        message = session.get(Message, out.id)
-        assert page is not None and message is not None
-        outbox.mark(session, message, status, provider_id=provider_id, error=error)
-        message.claimed_at = None
-        mark_page(session, page, status, provider_id=provider_id, error=error)
-    return status
-
-
-def _finish(page_id: int, prepared: Prepared) -> str:
-    status = prepared.status
-    if prepared.out is not None:
-        status = _hand_over(page_id, prepared.out)
-    if status in FAILED:
-        fall_back(page_id)
-    return status
+        audit.lock_chain(session)  # see deliver_pages
+        for page_id in sorted(sent):
+            out, outcome = sent[page_id]
+            page = session.get(Page, page_id)
+            message = session.get(Message, out.id)
+            assert page is not None and message is not None
+            details = {"provider_id": outcome.provider_id, "error": outcome.error}
+            outbox.mark(session, message, outcome.status, **details)
+            message.claimed_at = None
+            mark_page(session, page, outcome.status, **details)
 
 
 def deliver_pages(page_ids: list[int], *, after_a_stop: bool = False) -> list[str]:
     """Send pages side by side (a slow or failing one holds up no other); an SMS that fails
     falls back to the member's other channels. Return their statuses.
 
-    ``after_a_stop``: the pages of a run that stopped, sent by the run started again
-    (see ``_prepare``)."""
+    Three transactions whatever the number of pages: every change of a page appends to
+    the audit chain, and the chain takes one writer at a time. ``after_a_stop``: the pages
+    of a run that stopped, sent by the run started again (see ``_prepare``)."""
     if not page_ids:
         return []
     ordered = sorted(page_ids)  # rows locked in one order: two senders cannot deadlock
     with db.session_scope() as session:  # one transaction marks them all as sending
-        prepared = [_prepare(session, page_id, after_a_stop) for page_id in ordered]
-    if len(ordered) == 1:
-        return [_finish(ordered[0], prepared[0])]
-    with ThreadPoolExecutor(max_workers=min(len(ordered), 16)) as pool:
-        status = dict(zip(ordered, pool.map(_finish, ordered, prepared), strict=True))
+        # the chain's lock before any page's row: every change of a page appends to the
+        # chain, so each transaction that changes pages takes the two in this order
+        audit.lock_chain(session)
+        prepared = {i: _prepare(session, i, after_a_stop) for i in ordered}
+    to_send = {i: ready.out for i, ready in prepared.items() if ready.out is not None}
+    if len(to_send) == 1:
+        outcomes = {i: _send(out) for i, out in to_send.items()}
+    elif to_send:
+        with ThreadPoolExecutor(max_workers=min(len(to_send), 16)) as pool:
+            outcomes = dict(zip(to_send, pool.map(_send, to_send.values()), strict=True))
+    else:
+        outcomes = {}
+    if outcomes:
+        _record({i: (to_send[i], outcome) for i, outcome in outcomes.items()})
+    status = {i: outcomes[i].status if i in outcomes else prepared[i].status for i in ordered}
+    for page_id in ordered:
+        if status[page_id] in FAILED:
+            fall_back(page_id)
     return [status[page_id] for page_id in page_ids]
 
 
@@ -153,6 +169,7 @@ def fall_back(page_id: int) -> int:
     If none did, the failure is recorded and reported in the team channel.
     """
     with db.session_scope() as session:
+        audit.lock_chain(session)  # see deliver_pages
         page = session.get(Page, page_id)
         assert page is not None
         if page.channel != "sms":

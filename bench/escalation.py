@@ -227,8 +227,8 @@ def twilio_settings(fake: FakeTwilio) -> dict[str, str]:
 
 def on_workers() -> dict[str, Any]:
     """The figures of the production topology (see the module's docstring)."""
-    from bench.lib.paging import ConnectionPeak, rounds, summary
     from tests.support.production import postgres_admin_url, production
+    from tests.support.rounds import ConnectionPeak, rounds, summary
 
     home = Path(tempfile.mkdtemp(prefix="care-bench-workers-"))
     with (

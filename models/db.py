@@ -44,8 +44,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 15) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a
+    pool of ``pool_size`` connections, ``max_overflow`` more while busy."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, poolclass=NullPool)
 
@@ -64,7 +65,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def configure(settings: Settings | None = None) -> Engine:
@@ -75,7 +76,11 @@ def configure(settings: Settings | None = None) -> Engine:
     crypto.set_keyring(settings.fernet())
     if _engine is not None:
         _engine.dispose()
-    _engine = make_engine(settings.sqlalchemy_url)
+    _engine = make_engine(
+        settings.sqlalchemy_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     _sessions = sessionmaker(_engine, expire_on_commit=False)
     return _engine
 

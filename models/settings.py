@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     env: Literal["embedded", "production"] = "embedded"
     data_dir: Path = Path(".care")
     database_url: str | None = None
+    # on PostgreSQL, the connections one CARE process may hold: this many kept open, and
+    # up to the overflow more while busy (docs/orchestration.md, "Connection budget")
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=15, ge=0)
 
     # Fernet keys (url-safe base64, 32 bytes). The first encrypts; earlier keys only decrypt,
     # during `care key rotate`.
@@ -58,8 +62,9 @@ class Settings(BaseSettings):
     twilio_timeout_s: float = 5.0
     sms_attempts: int = 4
     sms_backoff_s: float = 0.25
-    # how often a waiting escalation checks the record for an acknowledgement (seconds)
-    escalation_poll_s: float = 0.2
+    # how often a waiting escalation checks the record for an acknowledgement (seconds); its
+    # deadlines it keeps exactly either way (it sleeps until them), and so does the time-keeper
+    escalation_poll_s: float = 1.0
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

@@ -93,6 +93,15 @@ def _canonical_detail(detail: dict[str, Any]) -> str:
     return json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def lock_chain(session: Session) -> None:
+    """Wait for the chain's lock now, for the rest of the transaction (PostgreSQL; SQLite's
+    transactions already begin with the write lock). A transaction that locks rows and then
+    appends to the chain takes it first, so two such transactions cannot deadlock: one
+    waiting for a row the other locked, the other for the chain."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+
+
 def record(
     session: Session,
     *,
@@ -102,8 +111,7 @@ def record(
     **detail: Any,
 ) -> AuditEntry:
     """Append one entry to the chain, inside the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+    lock_chain(session)
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

@@ -128,6 +128,7 @@ def _record_round(incident_code: str, round_index: int, handles: tuple[str, ...]
     keys let one of them record it, and only the one that did writes the audit entry.
     """
     with db.session_scope() as session:
+        audit.lock_chain(session)  # before the pages' rows (adapters.paging.deliver_pages)
         incident = get_incident(session, incident_code)
         ids = []
         for handle in handles:

@@ -8,6 +8,7 @@ import yaml
 
 from adapters.prefect_api import DEPLOYMENT
 from deployments.registry import FLOWS
+from deployments.serving import URGENT_FLOWS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,14 +18,17 @@ def _entrypoint(spec_entrypoint: str) -> str:
     return f"{module.replace('.', '/')}.py:{function}"
 
 
-def test_prefect_yaml_deploys_every_flow_of_the_registry_on_the_care_pool() -> None:
+def test_prefect_yaml_deploys_every_flow_of_the_registry_on_the_care_pools() -> None:
+    """The urgent flows on a pool no worker polls: `care host --dispatch urgent` runs them."""
     config = yaml.safe_load((ROOT / "prefect.yaml").read_text())
     deployed = {d["entrypoint"]: d for d in config["deployments"]}
     assert set(deployed) == {_entrypoint(spec.entrypoint) for spec in FLOWS}
     for spec in FLOWS:
         deployment = deployed[_entrypoint(spec.entrypoint)]
         assert deployment["name"] == DEPLOYMENT
-        assert deployment["work_pool"]["name"] == "care"
+        urgent = {PUBLISHED[name] for name in URGENT_FLOWS}
+        pool = "care-urgent" if deployment["entrypoint"] in urgent else "care"
+        assert deployment["work_pool"]["name"] == pool
         assert (ROOT / deployment["entrypoint"].split(":")[0]).is_file()
         schedules = deployment.get("schedules") or []
         interval = spec.interval.total_seconds() if spec.interval else None

@@ -24,7 +24,8 @@ import httpx
 import sqlalchemy as sa
 
 from deployments.embedded import prefect_env, start_prefect
-from tests.support.care_db import fresh_postgres, use_care
+from models.settings import get_settings
+from tests.support.care_db import drop_postgres, fresh_postgres, use_care
 from tests.support.prefect_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,6 +175,7 @@ def production(
     admin = postgres_admin_url()
     care_url = fresh_postgres(admin)
     prefect_url = new_database(admin, "prefect_t").replace("+psycopg", "+asyncpg")
+    saved = dict(os.environ)
     use_care(home, care_url)
     api = f"http://127.0.0.1:{free_port()}/api"
     env = {
@@ -187,12 +189,15 @@ def production(
         **(settings or {}),
     }
     os.environ.update({k: v for k, v in (settings or {}).items() if k.startswith("CARE_")})
+    get_settings.cache_clear()
     topology = Production(home, care_url, prefect_url, api, env)
     with ExitStack() as stack:
+        stack.callback(_forget, saved, admin, [care_url, prefect_url])
         server = start_prefect(home, api, 180, ui=False, env=env)
         stack.callback(_stop, server)
         stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api}))
         topology.prefect("work-pool", "create", "care", "--type", "process")
+        topology.prefect("work-pool", "create", "care-urgent", "--type", "process")
         topology.prefect("--no-prompt", "deploy", "--all")
         wait_for_deployments(api, len(care_flows()))
         stack.callback(topology.stop)
@@ -201,6 +206,16 @@ def production(
         for _ in range(hosts):
             topology.start_host()
         yield topology
+
+
+def _forget(saved: dict[str, str], admin: str, databases: list[str]) -> None:
+    """This process's settings as they were; the topology's databases dropped."""
+    os.environ.clear()
+    os.environ.update(saved)
+    get_settings.cache_clear()
+    for url in databases:
+        with suppress(Exception):
+            drop_postgres(admin, url.replace("+asyncpg", "+psycopg"))
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:

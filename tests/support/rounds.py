@@ -1,5 +1,5 @@
-"""What the paging benches read back: rounds from the SMS the fake Twilio API accepted, and
-the connections CARE's database had."""
+"""What the paging benches and the failover test read back: rounds from the SMS the fake
+API accepted, and the connections CARE's database had."""
 
 from __future__ import annotations
 
