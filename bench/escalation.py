@@ -266,6 +266,7 @@ def on_workers() -> dict[str, Any]:
         "later_round_lateness_p95_s": summary(lateness)["p95"],
         "later_round_lateness_max_s": summary(lateness)["max"],
         "duplicate_sms": found.duplicates,
+        "unrecorded_sms": found.unmatched,
         "db_connections_max": peak.peak,
     }
 

@@ -7,7 +7,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from prefect import Flow
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter,
     DeploymentFilterId,
@@ -16,11 +16,12 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.responses import DeploymentResponse
 from prefect.deployments.runner import RunnerDeployment
 
 from adapters.prefect_api import DEPLOYMENT
-from deployments.registry import care_flows
-from models.settings import get_settings
+from deployments.registry import FlowSpec, care_flows
+from models.settings import Settings, get_settings
 
 PAGE = 200  # the most runs the Prefect API returns at once
 
@@ -48,7 +49,9 @@ class Catalog:
                     )
                     deployment_id = cast(UUID, deployment.apply())
                 else:
-                    deployment_id = client.read_deployment_by_name(f"{flow.name}/{DEPLOYMENT}").id
+                    found = client.read_deployment_by_name(f"{flow.name}/{DEPLOYMENT}")
+                    deployment_id = found.id
+                    _schedule_as_configured(client, spec, settings, found)
                 self.ids[flow.name] = deployment_id
                 self.flows[deployment_id] = flow
         return dict(self.ids)
@@ -74,3 +77,19 @@ class Catalog:
                 found += page
                 if len(page) < PAGE:
                     return found
+
+
+def _schedule_as_configured(
+    client: SyncPrefectClient, spec: FlowSpec, settings: Settings, deployment: DeploymentResponse
+) -> None:
+    """prefect.yaml schedules every flow that can run on its own (`prefect deploy` cannot
+    read CARE's settings): pause the ones this configuration leaves off (the mailbox
+    poller without IMAP would fail every 30 s, each time in a new process), and resume
+    them once configured."""
+    if spec.interval is None:
+        return
+    wanted = spec.schedule(settings) is not None
+    if wanted and deployment.paused:
+        client.resume_deployment(deployment.id)
+    elif not wanted and not deployment.paused:
+        client.pause_deployment(deployment.id)

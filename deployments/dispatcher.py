@@ -7,8 +7,8 @@ a resumed one starts in milliseconds, with no new process. What it serves is the
 - ``all`` (the embedded default): every CARE deployment;
 - ``urgent`` (production, beside Prefect process workers): the urgent flows only, so an
   escalation or an acknowledgement form never waits for a worker's poll and a new
-  Python process. Their deployments stay in the workers' pool: when no host claims a
-  run, a worker runs it (Prefect lets one claim a run: the first Pending wins).
+  Python process. prefect.yaml puts their deployments on the pool ``care-urgent``, which
+  no worker polls (with two hosts, Prefect lets one claim a run: the first Pending wins).
 - ``none``: workers run everything.
 """
 

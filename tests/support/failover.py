@@ -1,5 +1,5 @@
 """A worker dies mid-escalation, on CARE's production topology: what bench/failover.py
-measures and tests/deployments/test_failover.py bounds.
+measures.
 
 Two Prefect process workers and two `care host --dispatch urgent` (one keeps the
 timetable, the other stands by). Urgent incidents are reported at once on a policy of
@@ -36,7 +36,7 @@ from tests.support.seed import seed_report, seed_team
 INCIDENT_FLOWS = ("handle-incident", "escalate-incident", "acknowledge-urgent", "collect-signoff")
 
 
-def policy(step_s: float) -> list[dict[str, Any]]:
+def policy(step_s: int) -> list[dict[str, Any]]:
     return [
         {"target": "primary", "wait_s": step_s},
         {"target": "secondary", "wait_s": step_s},
@@ -44,7 +44,7 @@ def policy(step_s: float) -> list[dict[str, Any]]:
     ]
 
 
-def seed(incidents: int, step_s: float) -> dict[str, float]:
+def seed(incidents: int, step_s: int) -> dict[str, float]:
     """The team on call, the policy, and the urgent reports: code -> urgent_at."""
     with db.session_scope() as session:
         seed_team(session)
@@ -119,10 +119,10 @@ def kill_mid_escalation(topology: Production, first_urgent_at: float, within_s: 
 
 
 def worker_failover(
-    home: Path, *, incidents: int, step_s: float = 10.0, settle_s: float = 240.0
+    home: Path, *, incidents: int, step_s: int = 10, settle_s: float = 240.0
 ) -> dict[str, Any]:
     """Run the scenario; its figures (see bench/failover.py for what each means)."""
-    dues = [0.0, step_s, 2 * step_s, 3 * step_s]
+    dues = [0, step_s, 2 * step_s, 3 * step_s]
     with fake_twilio() as fake:
         settings = {
             "CARE_TWILIO_ACCOUNT_SID": fake.sid,
@@ -166,6 +166,7 @@ def worker_failover(
                 "max_lateness_s": summary(lateness)["max"],
                 "median_lateness_s": summary(lateness)["p50"],
                 "duplicate_sms": found.duplicates,
+                "unrecorded_sms": found.unmatched,
                 "stuck_runs": len(stuck),
                 "stuck": sorted(f"{r['name']}:{r['state_name']}" for r in stuck),
                 "runs_settled_after_s": round(settled_after, 1) if settled else None,

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 from models import db
 from models.tables import Incident, Member, Page
-from tests.support.escalation import HANDLES
 
 
 def p(values: list[float], q: float) -> float:
@@ -53,9 +52,8 @@ def rounds(sent: list[Any], codes: set[str]) -> Rounds:
         code = next((c for c in codes if f"case {c}." in request.body), None)
         if code is None:
             continue
-        if request.sid not in page_of:
+        if request.sid not in page_of:  # sent, but CARE did not record it as sent
             found.unmatched += 1
-            pairs[(code, -1, HANDLES[request.to])] += 1
             continue
         _, index, handle = page_of[request.sid]
         key = (code, index)
