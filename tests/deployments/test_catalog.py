@@ -4,9 +4,11 @@ the schedules this configuration leaves off (no mailbox poller without IMAP)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.deployments.runner import RunnerDeployment
 
 from adapters.prefect_api import DEPLOYMENT
 from deployments.catalog import Catalog
@@ -26,7 +28,8 @@ def test_the_mailbox_poller_is_paused_without_imap_and_resumed_with_it(
 ) -> None:
     Catalog().register(create=True)
     # as prefect.yaml deploys it: every 30 s, whatever CARE's settings
-    poll_mailbox.to_deployment(name=DEPLOYMENT, interval=timedelta(seconds=30)).apply()
+    deployment = poll_mailbox.to_deployment(name=DEPLOYMENT, interval=timedelta(seconds=30))
+    cast(RunnerDeployment, deployment).apply()
     assert not _paused()
     Catalog().register(create=False)
     assert _paused()
