@@ -51,6 +51,7 @@ screenshots: venv browser
 
 bench: venv
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@echo "== bench/escalation.py --topology workers"; $(BIN)/python bench/escalation.py --topology workers
 
 clean:
 	rm -rf $(VENV) .care .mypy_cache .ruff_cache .pytest_cache
