@@ -27,6 +27,14 @@ def page_key(code: str, round_index: int, handle: str, channel: str) -> str:
     return f"page-{code}-r{round_index}-{handle}-{channel}"
 
 
+def recorded(session: Session, keys: list[str]) -> int:
+    """How many of these pages (by idempotency key) are recorded."""
+    found = session.scalar(
+        select(func.count()).select_from(Page).where(Page.idempotency_key.in_(keys))
+    )
+    return int(found or 0)
+
+
 def add_page(
     session: Session, incident: Incident, member: Member, *, round_index: int, channel: str
 ) -> tuple[Page, bool]:

@@ -26,7 +26,14 @@ from record import audit
 from record.incidents import conflicted_handles, get_incident
 from record.members import get_member, member_views
 from record.timetable import DueRound, escalation_policy, paging_stopped
-from record.urgent_pages import UNDELIVERED, add_page, round_pages, rounds_recorded
+from record.urgent_pages import (
+    UNDELIVERED,
+    add_page,
+    page_key,
+    recorded,
+    round_pages,
+    rounds_recorded,
+)
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,12 @@ def _record_round(incident_code: str, round_index: int, handles: tuple[str, ...]
     The run and the time-keeper may both reach a round's deadline: the pages' idempotency
     keys let one of them record it, and only the one that did writes the audit entry.
     """
+    keys = [page_key(incident_code, round_index, handle, "sms") for handle in handles]
     with db.session_scope() as session:
+        # the other one recorded it already (the usual case for the second to come): no
+        # need to queue for the audit chain's lock only to find that out
+        if handles and recorded(session, keys) == len(keys):
+            return []
         audit.lock_chain(session)  # before the pages' rows (adapters.paging.deliver_pages)
         incident = get_incident(session, incident_code)
         ids = []
