@@ -29,6 +29,7 @@ from intake.webform import (
     WebReportIn,
     form_fields,
     from_form,
+    problem_fields,
     problems,
     to_report,
 )
@@ -121,7 +122,9 @@ async def post_report(request: Request, background: BackgroundTasks) -> Response
     except guards.Refused as exc:
         return _refused(request, is_form, fields, exc.status, [exc.message])
     except (ValidationError, InvalidInput) as exc:
-        return _refused(request, is_form, fields, 422, problems(exc, labels=is_form))
+        lines = problems(exc, labels=is_form)
+        invalid = problem_fields(exc, lines, fields) if is_form else {}
+        return _refused(request, is_form, fields, 422, lines, invalid)
     except Exception as exc:  # the database is down: the form comes back, nothing is lost
         log.error("web report could not be stored (%s)", type(exc).__name__)
         message = "We could not store your report just now. Please send it again in a minute."
@@ -166,23 +169,34 @@ def _limiter(request: Request, settings: Settings) -> guards.RateLimit:
 
 
 def _refused(
-    request: Request, is_form: bool, fields: dict[str, str], status: int, errors: list[str]
+    request: Request,
+    is_form: bool,
+    fields: dict[str, str],
+    status: int,
+    errors: list[str],
+    invalid: dict[str, str] | None = None,
 ) -> Response:
     if status >= 500 or status in (413, 429):
         log.info("web report refused with %s", status)
     if not is_form:
         return JSONResponse({"detail": " ".join(errors)}, status_code=status)
-    return _form_page(request, values=fields, errors=errors, status=status)
+    return _form_page(request, values=fields, errors=errors, status=status, invalid=invalid)
 
 
 def _form_page(
-    request: Request, *, values: dict[str, str], errors: list[str], status: int
+    request: Request,
+    *,
+    values: dict[str, str],
+    errors: list[str],
+    status: int,
+    invalid: dict[str, str] | None = None,
 ) -> Response:
     settings = get_settings()
     nonce, token = guards.csrf_pair(settings, request.cookies.get(guards.CSRF_COOKIE))
     context = {
         "values": values,
         "errors": errors,
+        "field_errors": invalid or {},  # field -> its problem: aria-invalid, aria-describedby
         "csrf_token": token,
         "idempotency_key": _reusable_key(values.get("idempotency_key")),
     }

@@ -128,6 +128,26 @@ def problems(exc: ValidationError | InvalidInput, *, labels: bool) -> list[str]:
     return lines
 
 
+def problem_fields(
+    exc: ValidationError | InvalidInput, lines: list[str], fields: dict[str, str]
+) -> dict[str, str]:
+    """Which of the form's fields each problem is about: field -> its line of `problems`."""
+    found: dict[str, str] = {}
+    if isinstance(exc, ValidationError):
+        for error, line in zip(exc.errors()[:10], lines, strict=False):
+            name = str(error["loc"][0]) if error["loc"] else ""
+            if name in TEXT_FIELDS:
+                found.setdefault(name, line)
+        return found
+    contact = (fields.get("contact") or "").strip()
+    if contact and lines and fields.get("anonymous", "") not in ("yes", "on", "true", "1"):
+        try:
+            contact_kind(contact)
+        except InvalidInput:
+            found["contact"] = lines[0]
+    return found
+
+
 LABELS = {
     "what_happened": "What happened",
     "contact": "How to reach you",
