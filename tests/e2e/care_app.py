@@ -35,6 +35,16 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DEMO = ("demo-ana", "demo-ben", "demo-chloe", "demo-dev")
 STEP_S = 30  # an authenticator code's time step
 START_TIMEOUT_S = 180.0
+# a review outcome as a member fills in the review form (the incident run's first pause)
+REVIEW = {
+    "what_happened": "Unwelcome remarks at the coffee break",
+    "category": "harassment",
+    "violation": "yes",
+    "intentional": "yes",
+    "severity": "medium",
+    "resolve_stop_behaviour": True,
+    "reporter_explanation": "The behaviour broke the code of conduct.",
+}
 
 
 def free_port() -> int:
@@ -204,6 +214,20 @@ class CareApp:
     @property
     def prefect(self) -> PrefectApi:
         return PrefectApi(self.api_url)
+
+    def review(self, code: str, reviewer: str, **answers: Any) -> str:
+        """Answer the incident's review form (as the Prefect UI does) with REVIEW (and
+        answers over it); return the name of its sign-off run, signoff-<CODE>-d<id>."""
+        before = {r["id"] for r in self.prefect.signoff_runs(code)}
+        values = {"reviewer": reviewer, "code": self.codes.later(reviewer), **REVIEW, **answers}
+        self.prefect.answer(self.prefect.incident_run(code), values)
+
+        def new_signoff() -> str | None:
+            runs = [r for r in self.prefect.signoff_runs(code) if r["id"] not in before]
+            return str(runs[0]["name"]) if runs else None
+
+        name: str = wait_for(new_signoff, timeout=120)
+        return name
 
 
 def sign_in_in_browser(page: Any, app: CareApp, handle: str, code: str | None = None) -> None:

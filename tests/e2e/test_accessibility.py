@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.care_app import CareApp, wait_for
+from tests.e2e.care_app import CareApp
 from tests.e2e.conftest import needs_chromium
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
@@ -25,15 +25,6 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
 }
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
-REVIEW = {
-    "what_happened": "Unwelcome remarks at the coffee break",
-    "category": "harassment",
-    "violation": "yes",
-    "intentional": "yes",
-    "severity": "medium",
-    "resolve_stop_behaviour": True,
-    "reporter_explanation": "The behaviour broke the code of conduct.",
-}
 axe = Axe()
 
 
@@ -52,11 +43,7 @@ def case(care: CareApp) -> Case:
         what_happened="A man kept following me between talks.", involved="A man in a red cap"
     )
     urgent = care.report_case_code(what_happened="Someone is being threatened.", danger="yes")
-    run = care.prefect.incident_run(code)
-    care.prefect.answer(
-        run, {"reviewer": "demo-ana", "code": care.codes.later("demo-ana"), **REVIEW}
-    )
-    signoff = wait_for(lambda: care.prefect.signoff_runs(code), timeout=120)[0]["name"]
+    signoff = care.review(code, "demo-ana")
     ana = care.console("demo-ana")
     assert ana.post(f"/console/incidents/{code}/notes", {"body": "Checked the log."}).is_success
     dev = care.console("demo-dev")

@@ -1,6 +1,6 @@
-"""A sign-off given in the Prefect UI, in a real browser, against a real `prefect server`.
+"""A sign-off given in the Prefect UI, in a real browser, against CARE started as `make run`.
 
-The review of an incident is answered through the API (as the UI's resume does); the
+The review of an incident is answered through Prefect's REST API (as the UI's resume does); the
 sign-off form of its `collect-signoff` run is then filled and submitted in headless
 Chromium: first by a member with a wrong authenticator code (refused, the run waits on),
 then by a second member with a valid code (approved; the incident moves on).
@@ -12,62 +12,27 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-from collections.abc import Iterator
+import re
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from sqlalchemy import select
 
-from models import db
-from models.tables import Approval, Decision
-from policy.signoff import DecisionStatus
-from policy.status import IncidentStatus
-from tests.support.care_db import fresh_sqlite, use_care
-from tests.support.codes import Codes
-from tests.support.host import (
-    answer_form,
-    form_description,
-    read_run,
-    running_host,
-    wait_for,
-    waiting_form,
-)
-from tests.support.lifecycle import REVIEW, completed, incident_run, pending, status
-from tests.support.prefect_server import care_prefect_server
-from tests.support.seed import Seeded, seed_report, seed_team
+from tests.e2e.care_app import CareApp, wait_for
+from tests.e2e.conftest import needs_chromium
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium"),
-]
+pytestmark = [pytest.mark.e2e, needs_chromium]
 VIEWPORT: Any = {"width": 1280, "height": 1200}  # a desktop; the whole resume dialog fits
 WAIT_MS = 30_000  # generous: the machine may be loaded
 log = logging.getLogger("care.test.e2e")
 
 
-@pytest.fixture
-def prefect_ui(tmp_path: Path) -> Iterator[str]:
-    """CARE's Prefect server with its UI, on a free port with its own home."""
-    with care_prefect_server(tmp_path, ui=True) as base:
-        yield base
-
-
-@pytest.fixture
-def browser_team(tmp_path: Path, prefect_ui: str) -> Iterator[Seeded]:
-    use_care(tmp_path, fresh_sqlite(tmp_path))
-    with db.session_scope() as session:
-        seeded = seed_team(session)
-    with running_host():
-        yield seeded
-
-
-def _sign(page: Any, base: str, run_id: str, member: str, code: str, shot: Path | None) -> None:
+def _sign(care: CareApp, page: Any, run_id: str, member: str, code: str, shot: Path | None) -> None:
     """Open the run in the v2 UI, fill the sign-off form and press Resume."""
-    wait_for(lambda: waiting_form(run_id), timeout=60)  # else v2 hangs on a skeleton
-    page.goto(f"{base}/v2/runs/flow-run/{run_id}")
+    care.prefect.wait_for_form(run_id, timeout=60)  # else v2 hangs on a skeleton
+    page.goto(f"{care.prefect_url}/v2/runs/flow-run/{run_id}")
     page.get_by_role("button", name="Open menu").click(timeout=WAIT_MS)
     page.get_by_role("menuitem", name="Resume").click()
     dialog = page.get_by_role("dialog", name="Resume Flow Run")
@@ -126,58 +91,39 @@ def _is_resume(response: Any) -> bool:
     return bool(response.request.method == "POST" and response.url.endswith("/resume"))
 
 
-def _approvals(decision_id: int) -> list[tuple[str, bool, str | None, str]]:
-    with db.session_scope() as session:
-        rows = session.scalars(
-            select(Approval).where(Approval.decision_id == decision_id).order_by(Approval.id)
-        )
-        return [(a.claimed_handle, a.counted, a.refusal, a.channel) for a in rows]
+def _decision(care: CareApp, code: str, decision_id: str) -> str:
+    """The decision as the record page shows it to a member, as plain text."""
+    page = care.console("demo-dev").get(f"/console/incidents/{code}").text
+    found = re.search(
+        rf'<section class="card" id="decision-{decision_id}">(.*?)</section>', page, re.S
+    )
+    assert found is not None, page[:2000]
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
 
 
-def _decision_status(decision_id: int) -> str:
-    with db.session_scope() as session:
-        decision = session.get(Decision, decision_id)
-        assert decision is not None
-        return decision.status
-
-
-def test_two_members_sign_off_in_the_prefect_ui(
-    browser_team: Seeded, prefect_ui: str, tmp_path: Path
-) -> None:
-    from playwright.sync_api import sync_playwright
-
-    codes = Codes(browser_team.totp)
+def test_two_members_sign_off_in_the_prefect_ui(care: CareApp, tmp_path: Path) -> None:
     shot = Path(os.environ.get("CARE_SCREENSHOTS") or tmp_path) / "prefect-signoff.png"
-    with db.session_scope() as session:
-        code = seed_report(session)
-    run_id = incident_run(code)
-    answer_form(run_id, {"reviewer": "ana", "code": codes.later("ana"), **REVIEW})
-    review = pending(code, "review_outcome")
-    signoff_run = review.flow_run_id or ""
+    code = care.report_case_code(what_happened="Unwelcome remarks at the coffee break.")
+    signoff = care.review(code, "demo-ana")
+    decision_id = signoff.rsplit("-d", 1)[1]
+    signoff_run = care.prefect.wait_for_run(signoff)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-        try:
-            page = browser.new_context(viewport=VIEWPORT).new_page()
-            page.route(  # the v2 UI calls an analytics host even with analytics off
-                "**/*",
-                lambda r: r.continue_() if r.request.url.startswith(prefect_ui) else r.abort(),
-            )
-            _sign(page, prefect_ui, signoff_run, "chloe", "000000", shot)
-            wait_for(lambda: "chloe: bad_code" in form_description(signoff_run), timeout=60)
-            state = read_run(signoff_run).state
-            assert state is not None and state.is_paused()
-            assert _approvals(review.id) == [("chloe", False, "bad_code", "ui")]
-            assert _decision_status(review.id) == DecisionStatus.pending
-            assert shot.stat().st_size > 10_000  # the form, as the README shows it
+    with care.browser() as browser:
+        page = care.page(browser, viewport=VIEWPORT)
+        _sign(care, page, signoff_run, "demo-chloe", "000000", shot)
+        wait_for(
+            lambda: (
+                "demo-chloe: bad_code" in care.prefect.wait_for_form(signoff_run)["description"]
+            ),
+            timeout=60,
+        )
+        assert care.prefect.state(signoff_run) == "PAUSED"
+        decision = _decision(care, code, decision_id)
+        assert re.search(r"demo-chloe approved via ui, .*: not counted \(bad code\)", decision)
+        assert decision.split()[2] == "pending", decision  # "review outcome pending ..."
+        assert shot.stat().st_size > 10_000  # the form, as the README shows it
 
-            _sign(page, prefect_ui, signoff_run, "ben", codes("ben"), None)
-        finally:
-            browser.close()
+        _sign(care, page, signoff_run, "demo-ben", care.codes.code("demo-ben"), None)
 
-    wait_for(lambda: completed(signoff_run), timeout=60)
-    assert _decision_status(review.id) == DecisionStatus.approved
-    assert _approvals(review.id)[-1] == ("ben", True, None, "ui")
-    # the run keeps the incident code in its name: members find it in the run list
-    assert read_run(signoff_run).name == f"signoff-{code}-d{review.id}"
-    wait_for(lambda: status(code) == IncidentStatus.in_conversation, timeout=60)
+    wait_for(lambda: care.prefect.state(signoff_run) == "COMPLETED", timeout=60)
+    assert "demo-ben approved via ui" in _decision(care, code, decision_id)
