@@ -21,7 +21,7 @@ from prefect import flow
 
 from flows.forms import ask_form
 from flows.signoff import await_decision, start_signoff_run
-from flows.waiting import current_run_id, sleep_until_woken
+from flows.waiting import answered_at, current_run_id, sleep_until_woken
 from models.answers import (
     ConversationAnswer,
     FindingsAnswer,
@@ -30,6 +30,7 @@ from models.answers import (
     StatementAnswer,
 )
 from models.settings import get_settings
+from policy.refusals import counted
 from policy.signoff import DecisionKind, DecisionStatus
 from policy.status import IncidentStatus as S
 from record.review import ReviewStage
@@ -37,6 +38,7 @@ from tasks import lifecycle as t
 from tasks.signoff import read_signoff, set_signoff_run
 
 A = TypeVar("A", bound=FormAnswer)
+Last = t.StepFeedback | None  # what came of the last answer (the next form says so)
 
 
 @flow(
@@ -68,12 +70,12 @@ def _ask(
     step: str,
     definition: type[A],
     text: str,
-    store: Callable[[A], str | None],
+    store: Callable[[A], t.StepFeedback],
     people: list[str] | None = None,
-) -> str | None:
+) -> Last:
     """Ask the members who may act (or the given ones) with a form; wait if there are none.
 
-    Returns why the answer was not recorded, if it was not (the next form says so).
+    Returns what came of the answer (the next form says whether it counted).
     """
     eligible = people if people is not None else t.read_incident(code).eligible
     if not eligible:
@@ -81,20 +83,32 @@ def _ask(
     return ask_form(definition, eligible, step=step, description=text, store=store)
 
 
-def describe(code: str, step: str, ask_for: str, problem: str | None = None) -> str:
-    """A pause description: code, step, what is asked, and a link to the record."""
+def describe(code: str, step: str, ask_for: str, last: Last = None) -> str:
+    """A pause description: whether the last answer counted, code, step, what is asked,
+    and a link to the record."""
     view = t.read_incident(code)
     url = f"{get_settings().public_url}/console/incidents/{code}"
     lines = [
+        *([said(code, last, ask_for)] if last is not None else []),
         f"## {code} · {step}",
         f"{'**URGENT** · ' if view.urgent else ''}{view.reports} report(s); "
         f"parties: {', '.join(view.parties) or 'none recorded yet'}",
         ask_for,
         f"Read the whole record first: [{code}]({url})",
     ]
-    if problem:
-        lines.append(f"**Last answer not recorded:** {problem}")
     return "\n\n".join(lines)
+
+
+def said(code: str, last: t.StepFeedback, next_: str) -> str:
+    """Whether the last answer counted, and if not why and where to finish it."""
+    if last.counted:
+        return f"**{counted(last.what, code, last.member or 'a member')}**; next: {next_}"
+    line = f"**Last answer not recorded:** {(last.reason or 'it was refused').rstrip('.')}."
+    if last.draft_id is not None and last.member:
+        line += (
+            f" Finish it in the console: {get_settings().public_url}/console/drafts/{last.draft_id}"
+        )
+    return line
 
 
 def start_unilateral_reviews(code: str) -> None:
@@ -106,19 +120,20 @@ def start_unilateral_reviews(code: str) -> None:
 
 
 def review_until_signed_off(code: str) -> None:
-    problem: str | None = None  # why the last answer was not recorded
+    problem: Last = None  # what came of the last answer
     while (stage := t.read_stage(code)).step != "done":
         if stage.step == "signoff":
             t.move_to(code, S.awaiting_signoff)
             await_decision(stage.decision_id or 0)
+            problem = None
         elif stage.step == "gather":
             problem = gather_information(code, stage, problem)
         else:
             problem = review(code, stage, problem)
 
 
-def gather_information(code: str, stage: ReviewStage, problem: str | None) -> str | None:
-    """Ask for what the review wanted to know; return why the answer was refused, if it was."""
+def gather_information(code: str, stage: ReviewStage, problem: Last) -> Last:
+    """Ask for what the review wanted to know; return what came of the answer."""
     t.move_to(code, S.gathering_information)
     text = describe(
         code,
@@ -127,17 +142,18 @@ def gather_information(code: str, stage: ReviewStage, problem: str | None) -> st
         problem,
     )
     outcome_id = stage.outcome_id or 0
+    step = _step(code, "findings", stage.round)
     return _ask(
         code,
-        _step(code, "findings", stage.round),
+        step,
         FindingsAnswer,
         text,
-        lambda answer: t.save_findings(code, outcome_id, answer),
+        lambda answer: t.save_findings(code, step, outcome_id, answer, answered_at()),
     )
 
 
-def review(code: str, stage: ReviewStage, problem: str | None) -> str | None:
-    """Ask for the team's review outcome; return why the answer was refused, if it was."""
+def review(code: str, stage: ReviewStage, problem: Last) -> Last:
+    """Ask for the team's review outcome; return what came of the answer."""
     t.move_to(code, S.in_review)
     text = describe(
         code,
@@ -145,23 +161,24 @@ def review(code: str, stage: ReviewStage, problem: str | None) -> str | None:
         "Record the team's review outcome, or ask for more information.",
         problem,
     )
+    step = _step(code, "review", stage.round)
     return _ask(
         code,
-        _step(code, "review", stage.round),
+        step,
         ReviewAnswer,
         text,
-        lambda answer: t.save_review(code, answer),
+        lambda answer: t.save_review(code, step, stage.round, answer, answered_at()),
     )
 
 
 def hold_conversations(code: str) -> None:
-    problem: str | None = None  # why the last answer was not recorded
+    problem: Last = None  # what came of the last answer
     while conversations := t.plan_conversations(code):
         problem = hold_conversation(code, conversations[0], problem)
 
 
-def hold_conversation(code: str, conversation_id: int, problem: str | None) -> str | None:
-    """Ask the two members of a conversation for its notes; return a refusal, if any."""
+def hold_conversation(code: str, conversation_id: int, problem: Last) -> Last:
+    """Ask the two members of a conversation for its notes; return what came of them."""
     first, second, party = t.conversation_members(conversation_id)
     t.move_to(code, S.in_conversation)
     text = describe(
@@ -170,12 +187,13 @@ def hold_conversation(code: str, conversation_id: int, problem: str | None) -> s
         f"{first} and {second} hold this conversation. Add the notes; tick when it took place.",
         problem,
     )
+    step = _step(code, "conversation", conversation_id)
     return _ask(
         code,
-        _step(code, "conversation", conversation_id),
+        step,
         ConversationAnswer,
         text,
-        lambda answer: t.save_conversation(code, conversation_id, answer),
+        lambda answer: t.save_conversation(code, step, conversation_id, answer, answered_at()),
         people=[first, second],
     )
 
@@ -220,7 +238,7 @@ def signed_off_text(
     first: Callable[[], int] | None = None,
 ) -> int:
     """A text two members signed off: the draft, or a member's rewrite after an objection."""
-    problem: str | None = None  # why the last answer was not recorded
+    problem: Last = None  # what came of the last answer
     while True:
         latest = t.latest_decision(code, kind, report_id)
         if latest is None and first is not None:
@@ -229,6 +247,7 @@ def signed_off_text(
             return latest.id
         elif latest is not None and latest.status == DecisionStatus.pending:
             await_decision(latest.id)
+            problem = None
         else:
             problem = write_text(code, kind, report_id, latest, problem)
 
@@ -238,9 +257,9 @@ def write_text(
     kind: DecisionKind,
     report_id: int | None,
     latest: t.LatestDecision | None,
-    problem: str | None,
-) -> str | None:
-    """Ask a member to (re)write the text; return why it was refused, if it was."""
+    problem: Last,
+) -> Last:
+    """Ask a member to (re)write the text; return what came of it."""
     what = "message to the reporter" if report_id is not None else "public statement"
     text = describe(
         code,
@@ -249,13 +268,14 @@ def write_text(
         "or there is none yet); two members sign it off.",
         problem,
     )
-    round_ = f"{report_id or 0}-{latest.id if latest else 0}"
+    latest_id = latest.id if latest else 0
+    step = _step(code, "text", f"{report_id or 0}-{latest_id}")
     return _ask(
         code,
-        _step(code, "text", round_),
+        step,
         StatementAnswer,
         text,
-        lambda answer: t.save_text(code, kind, report_id, answer),
+        lambda answer: t.save_text(code, step, kind, report_id, latest_id, answer, answered_at()),
     )
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.db import utcnow
 from models.tables import Conversation, Incident, Member, Party
 from policy.conversations import choose_conversation_pair
+from policy.refusals import NOT_HOLDER
 from record import audit, decisions
 from record.incidents import add_note, conflicted_handles
 from record.members import member_views
-from record.review import ReviewRefused, approved_outcome, who
+from record.review import ReviewRefused, approved_outcome, refused
 
 
 def plan_conversations(session: Session, incident: Incident) -> list[int]:
@@ -81,16 +84,25 @@ def record_conversation(
     code: str,
     notes: str,
     held: bool,
+    channel: str = "ui",
+    submitted_at: datetime | None = None,
 ) -> None:
     """Add a conversation's notes to the record; mark it held when it took place."""
     conv = session.get(Conversation, conversation_id)
     if conv is None or conv.incident_id != incident.id:
         raise ReviewRefused(f"no conversation {conversation_id} on {incident.code}")
     row, refusal = decisions.check_member(
-        session, handle=member, code=code, incident=incident, channel="ui"
+        session,
+        handle=member,
+        code=code,
+        incident=incident,
+        channel=channel,
+        submitted_at=submitted_at,
     )
-    if refusal is not None or row is None or row.id not in (conv.member_a_id, conv.member_b_id):
-        raise ReviewRefused(f"{who(row)} does not hold conversation {conversation_id}: {refusal}")
+    if refusal is not None or row is None:
+        raise refused(row, str(refusal))
+    if row.id not in (conv.member_a_id, conv.member_b_id):
+        raise refused(row, NOT_HOLDER)
     if notes.strip():
         add_note(session, incident, author=row.handle, body=notes, conversation_id=conv.id)
     if held:

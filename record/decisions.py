@@ -8,6 +8,7 @@ approval is kept with its reason; an objection returns the decision to its propo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -145,12 +146,23 @@ def state(session: Session, decision: Decision) -> DecisionState:
 
 
 def check_member(
-    session: Session, *, handle: str, code: str | None, incident: Incident | None, channel: str
+    session: Session,
+    *,
+    handle: str,
+    code: str | None,
+    incident: Incident | None,
+    channel: str,
+    submitted_at: datetime | None = None,
 ) -> tuple[Member | None, Refusal | None]:
-    """Whether this member may act on the incident now, proven by their code (not Slack)."""
+    """Whether this member may act on the incident, proven by their code (not Slack) at the
+    moment they submitted it (now, if not known)."""
     member = find_member(session, handle)
     refusal = prove(
-        member, code=code, channel=channel, trusted=frozenset({"slack"}), submitted_at=utcnow()
+        member,
+        code=code,
+        channel=channel,
+        trusted=frozenset({"slack"}),
+        submitted_at=submitted_at or utcnow(),
     )
     if refusal is None:
         conflicted = conflicted_handles(session, incident.id) if incident else set()

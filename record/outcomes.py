@@ -6,6 +6,7 @@ is queued under an idempotency key, so a re-run flow repeats nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes
@@ -17,7 +18,7 @@ from models.tables import AuditEntry, Decision, Incident, Member, Report, Review
 from policy.resolutions import NO_ACTION, OTHER, resolution
 from policy.signoff import DecisionKind
 from record import audit, decisions, outbox
-from record.review import ReviewRefused, approved_outcome, who
+from record.review import ReviewRefused, approved_outcome, refused
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -187,13 +188,20 @@ def propose_text(
     code: str,
     text: str,
     report_id: int | None = None,
+    channel: str = "ui",
+    submitted_at: datetime | None = None,
 ) -> int:
     """A member's (re)written text for the reporter or the public, opened for sign-off."""
     row, refusal = decisions.check_member(
-        session, handle=member, code=code, incident=incident, channel="ui"
+        session,
+        handle=member,
+        code=code,
+        incident=incident,
+        channel=channel,
+        submitted_at=submitted_at,
     )
     if refusal is not None or row is None:
-        raise ReviewRefused(f"{who(row)} may not propose this text on {incident.code}: {refusal}")
+        raise refused(row, str(refusal))
     if not text.strip():
         raise ReviewRefused("write the text")
     what = "message to the reporter" if kind is DecisionKind.reporter_message else "statement"

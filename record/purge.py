@@ -24,6 +24,7 @@ from models.tables import (
     AuditEntry,
     ConflictDeclaration,
     Decision,
+    Draft,
     Event,
     Incident,
     Member,
@@ -48,6 +49,7 @@ PURGED_TABLES = (
     "decisions",
     "approvals",
     "review_outcomes",
+    "drafts",
     "notes",
     "unilateral_actions",
     "messages",
@@ -102,6 +104,8 @@ def _erase_around(session: Session, incident: Incident, counts: Counter[str]) ->
         conflict.reason = None
     for page in session.scalars(select(Page).where(Page.incident_id == iid)):
         page.error = None
+    for draft in session.scalars(select(Draft).where(Draft.incident_id == iid)):
+        draft.answer = None
 
 
 def purge_incident(

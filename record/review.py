@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from models.db import utcnow
 from models.tables import Decision, Incident, Member, Party, ReviewOutcome
 from models.validation import InvalidInput
 from policy.categories import Category
+from policy.refusals import not_counted
 from policy.resolutions import Severity, Violation, check_outcome, validate_resolutions
 from policy.signoff import DecisionKind, DecisionStatus
 from record import audit, decisions
@@ -27,11 +29,23 @@ PSEUDONYM = re.compile(r"P\d{1,4}")
 
 
 class ReviewRefused(InvalidInput):
-    """A review answer that cannot be recorded; the message names no one.
+    """A review answer that cannot be recorded; the message names no one but a handle.
 
     It goes back into the Prefect form's description, so it names the field and why, and
-    never repeats what a member typed.
+    never repeats what a member typed. ``reason`` is the refusal's key
+    (``policy.refusals``) when the member may not answer, ``member`` their known handle.
     """
+
+    def __init__(self, message: str, *, reason: str | None = None, member: str | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.member = member
+
+
+def refused(member: Member | None, reason: str) -> ReviewRefused:
+    """The refusal of a member's answer, in plain words (``policy.refusals``)."""
+    handle = member.handle if member is not None else None
+    return ReviewRefused(not_counted(who(member), reason), reason=reason, member=handle)
 
 
 @dataclass(frozen=True)
@@ -87,10 +101,24 @@ def who(member: Member | None) -> str:
     return member.handle if member is not None else "the member chosen (not a CARE member)"
 
 
-def record_review(session: Session, incident: Incident, review: ReviewAnswer) -> ReviewOutcome:
-    """Record a review outcome; open its sign-off unless more information is needed."""
+def record_review(
+    session: Session,
+    incident: Incident,
+    review: ReviewAnswer,
+    *,
+    channel: str = "ui",
+    submitted_at: datetime | None = None,
+) -> ReviewOutcome:
+    """Record a review outcome; open its sign-off unless more information is needed.
+
+    The code is checked at ``submitted_at``, when the member gave the answer."""
     member, refusal = decisions.check_member(
-        session, handle=review.reviewer, code=review.code, incident=incident, channel="ui"
+        session,
+        handle=review.reviewer,
+        code=review.code,
+        incident=incident,
+        channel=channel,
+        submitted_at=submitted_at,
     )
     if refusal is not None or member is None:
         audit.record(
@@ -100,7 +128,7 @@ def record_review(session: Session, incident: Incident, review: ReviewAnswer) ->
             incident_code=incident.code,
             reason=str(refusal),
         )
-        raise ReviewRefused(f"{who(member)} may not review {incident.code}: {refusal}")
+        raise refused(member, str(refusal))
     chosen = _check(session, incident, review)
     outcome = ReviewOutcome(
         incident_id=incident.id,
@@ -184,14 +212,27 @@ def approved_outcome(session: Session, incident: Incident) -> ReviewOutcome | No
 
 
 def record_findings(
-    session: Session, incident: Incident, *, outcome_id: int, member: str, code: str, text: str
+    session: Session,
+    incident: Incident,
+    *,
+    outcome_id: int,
+    member: str,
+    code: str,
+    text: str,
+    channel: str = "ui",
+    submitted_at: datetime | None = None,
 ) -> None:
     """Record what was found when the review asked for more information."""
     row, refusal = decisions.check_member(
-        session, handle=member, code=code, incident=incident, channel="ui"
+        session,
+        handle=member,
+        code=code,
+        incident=incident,
+        channel=channel,
+        submitted_at=submitted_at,
     )
     if refusal is not None or row is None:
-        raise ReviewRefused(f"{who(row)} may not record findings on {incident.code}: {refusal}")
+        raise refused(row, str(refusal))
     if not text.strip():
         raise ReviewRefused("write down what was found")
     outcome = session.get(ReviewOutcome, outcome_id)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from prefect import task
 from pydantic import BaseModel
@@ -10,15 +11,23 @@ from pydantic import BaseModel
 from adapters.deliver import deliver
 from adapters.follow_up import carry_out
 from models import db
-from models.answers import ConversationAnswer, FindingsAnswer, ReviewAnswer, StatementAnswer
+from models.answers import (
+    ConversationAnswer,
+    FindingsAnswer,
+    FormAnswer,
+    ReviewAnswer,
+    StatementAnswer,
+)
 from models.tables import Party, Report
 from models.validation import InvalidInput
 from policy.members import available
+from policy.refusals import not_counted
 from policy.signoff import DecisionKind, DecisionStatus
 from policy.status import IncidentStatus, check_transition
 from record import conversations, outcomes, review, unilateral
-from record.acts import conflict
+from record.acts import conflict, form_answer
 from record.acts.follow import FollowUp
+from record.identity import find_member
 from record.incidents import conflicted_handles, get_incident, set_status
 from record.members import member_views
 
@@ -78,17 +87,83 @@ def move_to(code: str, status: IncidentStatus) -> str:
         return status.value
 
 
+class StepFeedback(BaseModel):
+    """What came of an answer to a step: handles and plain words only, never what was typed."""
+
+    counted: bool
+    what: str = "answer"  # review, findings, notes, text
+    member: str | None = None  # a known member's handle
+    reason: str | None = None  # why it did not count
+    draft_id: int | None = None
+
+
+def record_answer(
+    code: str,
+    step: str,
+    form: form_answer.StepForm,
+    target: dict[str, Any],
+    answer: FormAnswer,
+    submitted_at: datetime | None,
+) -> StepFeedback:
+    """Record an answer given in the Prefect form, checking its code at ``submitted_at``."""
+    with db.session_scope() as session:
+        result = form_answer.answer_step(
+            session,
+            incident_code=code,
+            step=step,
+            form=form,
+            target=target,
+            answer=answer,
+            channel="ui",
+            submitted_at=submitted_at,
+        )
+    what = form_answer.WHAT[form]
+    if result.counted:
+        return StepFeedback(counted=True, what=what, member=result.member)
+    return StepFeedback(
+        counted=False,
+        what=what,
+        member=result.member,
+        reason=result.reason,
+        draft_id=result.draft_id,
+    )
+
+
 @task(task_run_name="review-{code}")
-def save_review(code: str, answer: ReviewAnswer) -> str | None:
-    """Record a review answer; return why it was refused (no personal data), if it was."""
-    try:
-        if answer.conflicts():  # kept even if the review itself is refused
+def save_review(
+    code: str, step: str, round_: int, answer: ReviewAnswer, submitted_at: datetime | None = None
+) -> StepFeedback:
+    """Record a review answer; say whether it counted (no personal data)."""
+    target = {"round": round_}
+    if answer.conflicts():  # kept even if the review itself is refused
+        try:
             carry_out(declare_conflicts(code, answer))
-        with db.session_scope() as session:
-            review.record_review(session, get_incident(session, code), answer)
-    except review.ReviewRefused as exc:
-        return str(exc)
-    return None
+        except review.ReviewRefused as exc:
+            return keep_review(code, step, target, answer, str(exc))
+    return record_answer(code, step, "review", target, answer, submitted_at)
+
+
+def keep_review(
+    code: str, step: str, target: dict[str, Any], answer: ReviewAnswer, problem: str
+) -> StepFeedback:
+    """Keep a review refused before it reached the record, as the member's draft."""
+    with db.session_scope() as session:
+        incident = get_incident(session, code)
+        member = find_member(session, answer.reviewer)
+        reason = not_counted(review.who(member), problem)
+        kept = form_answer.keep_draft(
+            session,
+            incident=incident,
+            step=step,
+            form="review",
+            target=target,
+            answer=answer,
+            reason=reason,
+        )
+        handle = member.handle if member else None
+        return StepFeedback(
+            counted=False, what="review", member=handle, reason=reason, draft_id=kept.id
+        )
 
 
 def declare_conflicts(code: str, answer: ReviewAnswer) -> FollowUp:
@@ -115,21 +190,15 @@ def declare_conflicts(code: str, answer: ReviewAnswer) -> FollowUp:
 
 
 @task(task_run_name="findings-{code}")
-def save_findings(code: str, outcome_id: int, answer: FindingsAnswer) -> str | None:
-    """Record what was found; return why it was refused, if it was."""
-    try:
-        with db.session_scope() as session:
-            review.record_findings(
-                session,
-                get_incident(session, code),
-                outcome_id=outcome_id,
-                member=answer.member,
-                code=answer.code,
-                text=answer.findings,
-            )
-    except review.ReviewRefused as exc:
-        return str(exc)
-    return None
+def save_findings(
+    code: str,
+    step: str,
+    outcome_id: int,
+    answer: FindingsAnswer,
+    submitted_at: datetime | None = None,
+) -> StepFeedback:
+    """Record what was found; say whether it counted."""
+    return record_answer(code, step, "findings", {"outcome": outcome_id}, answer, submitted_at)
 
 
 @task(task_run_name="conversations-{code}")
@@ -144,22 +213,16 @@ def conversation_members(conversation_id: int) -> tuple[str, str, str]:
 
 
 @task(task_run_name="conversation-{code}-{conversation_id}")
-def save_conversation(code: str, conversation_id: int, answer: ConversationAnswer) -> str | None:
-    """Record a conversation's notes; return why they were refused, if they were."""
-    try:
-        with db.session_scope() as session:
-            conversations.record_conversation(
-                session,
-                get_incident(session, code),
-                conversation_id=conversation_id,
-                member=answer.member,
-                code=answer.code,
-                notes=answer.notes,
-                held=answer.held,
-            )
-    except review.ReviewRefused as exc:
-        return str(exc)
-    return None
+def save_conversation(
+    code: str,
+    step: str,
+    conversation_id: int,
+    answer: ConversationAnswer,
+    submitted_at: datetime | None = None,
+) -> StepFeedback:
+    """Record a conversation's notes; say whether they counted."""
+    target = {"conversation": conversation_id}
+    return record_answer(code, step, "conversation", target, answer, submitted_at)
 
 
 @task(task_run_name="enact-{code}")
@@ -215,23 +278,17 @@ def queue_reporter_message(code: str, decision_id: int) -> int:
 
 @task(task_run_name="propose-text-{code}")
 def save_text(
-    code: str, kind: DecisionKind, report_id: int | None, answer: StatementAnswer
-) -> str | None:
-    """Record a member's text for sign-off; return why it was refused, if it was."""
-    try:
-        with db.session_scope() as session:
-            outcomes.propose_text(
-                session,
-                get_incident(session, code),
-                kind=kind,
-                member=answer.member,
-                code=answer.code,
-                text=answer.text,
-                report_id=report_id,
-            )
-    except review.ReviewRefused as exc:
-        return str(exc)
-    return None
+    code: str,
+    step: str,
+    kind: DecisionKind,
+    report_id: int | None,
+    latest_id: int | None,
+    answer: StatementAnswer,
+    submitted_at: datetime | None = None,
+) -> StepFeedback:
+    """Record a member's text for sign-off; say whether it counted."""
+    target = {"kind": kind.value, "report": report_id, "latest": latest_id or 0}
+    return record_answer(code, step, "text", target, answer, submitted_at)
 
 
 @task(task_run_name="statement-decision-{code}")

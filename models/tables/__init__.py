@@ -10,6 +10,7 @@ from __future__ import annotations
 from models.tables.audit import AuditEntry
 from models.tables.base import NAMING, Base
 from models.tables.decisions import Approval, Decision, ReviewOutcome
+from models.tables.drafts import Draft
 from models.tables.incidents import (
     Attachment,
     ConflictDeclaration,
@@ -33,6 +34,7 @@ __all__ = [
     "ConsoleSession",
     "Conversation",
     "Decision",
+    "Draft",
     "Event",
     "InboundMessage",
     "Incident",

@@ -120,10 +120,10 @@ def _refused_reviews(run_id: str, codes: Codes) -> None:
     wait_for(_asks_again(run_id, '"Conflicts declared" must be members', "entry 1"))
     _clean(run_id)
     answer_form(run_id, {"reviewer": "ben", "code": TYPED["review_code"], **review})
-    wait_for(_asks_again(run_id, "ben may not review", "bad_code"))
+    wait_for(_asks_again(run_id, "The answer of ben was not counted", "wrong or had expired"))
     # what the UI's form cannot send, and Prefect's resume refuses: a raw input, then a wake
     _raw_answer(run_id, {"reviewer": TYPED["reviewer"], "code": "123456", **review})
-    wait_for(_asks_again(run_id, "the member chosen (not a CARE member) may not review"))
+    wait_for(_asks_again(run_id, "The answer of the member chosen (not a CARE member) was not"))
     _clean(run_id)
     _raw_answer(run_id, {"reviewer": "dev", "needs_more_information": TYPED["bool_field"]})
     wait_for(_asks_again(run_id, "not valid: ", '"Needs more information"'))
@@ -150,7 +150,7 @@ def test_nothing_typed_is_echoed_into_prefect(team: Seeded, host: object) -> Non
     answer_form(
         run_id, {"member": "eve", "code": TYPED["findings_code"], "findings": TYPED["findings"]}
     )
-    wait_for(_asks_again(run_id, "eve may not record findings", "bad_code"))
+    wait_for(_asks_again(run_id, "The answer of eve was not counted", "wrong or had expired"))
     _clean(run_id)
     answer_form(run_id, {"member": "eve", "code": codes.later("eve"), "findings": "Confirmed."})
     wait_for(_asks_again(run_id, "review, round 2"))
@@ -170,7 +170,7 @@ def test_nothing_typed_is_echoed_into_prefect(team: Seeded, host: object) -> Non
     answer_form(
         run_id, {"member": holder, "code": TYPED["conversation_code"], "notes": TYPED["notes"]}
     )
-    wait_for(_asks_again(run_id, f"{holder} does not hold conversation", "bad_code"))
+    wait_for(_asks_again(run_id, f"The answer of {holder} was not", "wrong or had expired"))
     _clean(run_id)
     answer_form(
         run_id, {"member": holder, "code": codes.later(holder), "notes": NOTES, "held": True}
@@ -180,7 +180,7 @@ def test_nothing_typed_is_echoed_into_prefect(team: Seeded, host: object) -> Non
     for handle in ("chloe", "eve"):
         approve_cli(statement.id, handle, codes)
     answer_form(run_id, {"member": "dev", "code": TYPED["statement_code"], "text": TYPED["text"]})
-    wait_for(_asks_again(run_id, "dev may not propose this text", "bad_code"))
+    wait_for(_asks_again(run_id, "The answer of dev was not counted", "wrong or had expired"))
     _clean(run_id)
     assert _in_prefect() == []  # while a form that asked again still waits
 
