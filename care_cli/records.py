@@ -24,8 +24,10 @@ from record import decisions as decisions_svc
 from record.acts.answer import answer_decision
 from record.acts.conflict import declare
 from record.acts.follow import FollowUp
+from record.acts.form_answer import open_drafts
 from record.acts.note import add as add_note
 from record.events import get_event
+from record.identity import find_member
 from record.incidents import get_incident, list_incidents
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents.")
@@ -38,6 +40,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(conflict_app, name="conflict")
     app.command("approve")(approve)
     app.command("note")(note)
+    app.command("drafts")(drafts)
 
 
 @incident_app.command("list")
@@ -158,3 +161,30 @@ def _pending_decision(session: Session, code: str | None, decision: int | None) 
             f"{incident.code} has several pending decisions ({ids}): choose one with --decision"
         )
     return pending[0].id
+
+
+def drafts(member: str = typer.Option(..., help="the member's handle")) -> None:
+    """List a member's answers that did not count, kept to finish in the console."""
+    from models.settings import get_settings
+    from models.tables import Incident
+
+    table = Table("draft", "case", "step", "why it did not count", "finish it at")
+    url = get_settings().public_url
+    with db.session_scope() as session:
+        found = find_member(session, member)
+        if found is None:
+            raise InvalidInput(f"no member with the handle {member.strip()[:64]!r}")
+        for draft in open_drafts(session, member_id=found.id):
+            incident = session.get(Incident, draft.incident_id)
+            table.add_row(
+                str(draft.id),
+                incident.code if incident else "",
+                draft.form,
+                draft.reason,
+                f"{url}/console/drafts/{draft.id}",
+            )
+        count = table.row_count
+    if count:
+        console.print(table)
+    else:
+        console.print(f"{found.handle} has no answers to finish")

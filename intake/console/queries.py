@@ -17,6 +17,7 @@ from models.tables import (
     ConflictDeclaration,
     Conversation,
     Decision,
+    Draft,
     Incident,
     Member,
     Note,
@@ -25,6 +26,7 @@ from models.tables import (
 )
 from policy.signoff import DecisionStatus
 from record import decisions
+from record.acts import form_answer
 from record.incidents import conflicted_handles
 
 CLOSED = "closed"
@@ -153,3 +155,13 @@ def incident_list(session: Session, member_id: int) -> list[tuple[Incident, bool
     )
     rows = session.scalars(select(Incident).order_by(Incident.reported_at.desc(), Incident.id))
     return [(i, i.id in mine) for i in rows]
+
+
+def drafts_to_finish(session: Session, member_id: int, handle: str) -> list[tuple[Draft, str]]:
+    """The member's refused answers still to finish, with their incidents' codes."""
+    found = []
+    for draft in form_answer.open_drafts(session, member_id=member_id):
+        incident = session.get(Incident, draft.incident_id)
+        if incident is not None and handle not in conflicted_handles(session, incident.id):
+            found.append((draft, incident.code))
+    return found

@@ -26,6 +26,7 @@ DONE = {
     "ack-later": "Acknowledged. Someone had already responded; your acknowledgement is recorded.",
     "approved": "Your approval is counted.",
     "objected": "Your objection is recorded; the decision goes back to its proposer.",
+    "draft": "Your answer is recorded: it counted this time.",
 }
 
 
@@ -51,7 +52,8 @@ def waiting(request: Request, who: Viewer = Depends(viewer)) -> Response:
     with db.session_scope() as session:
         work = queries.waiting_for(session, who.member_id, who.handle)
         done = DONE.get(request.query_params.get("done", ""))
-        context = {"who": who, "work": work, "nav": "waiting", "done": done}
+        drafts = queries.drafts_to_finish(session, who.member_id, who.handle)
+        context = {"who": who, "work": work, "nav": "waiting", "done": done, "drafts": drafts}
         return page(request, "waiting.html", context)
 
 
