@@ -168,23 +168,19 @@ def drafts(member: str = typer.Option(..., help="the member's handle")) -> None:
     from models.settings import get_settings
     from models.tables import Incident
 
-    table = Table("draft", "case", "step", "why it did not count", "finish it at")
     url = get_settings().public_url
+    lines = []
     with db.session_scope() as session:
         found = find_member(session, member)
         if found is None:
             raise InvalidInput(f"no member with the handle {member.strip()[:64]!r}")
+        handle = found.handle
         for draft in open_drafts(session, member_id=found.id):
             incident = session.get(Incident, draft.incident_id)
-            table.add_row(
-                str(draft.id),
-                incident.code if incident else "",
-                draft.form,
-                draft.reason,
-                f"{url}/console/drafts/{draft.id}",
+            case = incident.code if incident else "?"
+            lines.append(
+                f"draft {draft.id} · {case} · your {draft.form} answer: {draft.reason}. "
+                f"Finish it at {url}/console/drafts/{draft.id}"
             )
-        count = table.row_count
-    if count:
-        console.print(table)
-    else:
-        console.print(f"{found.handle} has no answers to finish")
+    for line in lines or [f"{handle} has no answers to finish"]:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
