@@ -66,6 +66,20 @@ def step_name(kind: StepKind, code: str, round_: int | str) -> str:
     return f"{kind.value}-{code.lower()}-{round_}"
 
 
+ANSWERS: Mapping[StepKind, str] = {
+    StepKind.review: "Review",
+    StepKind.findings: "Findings",
+    StepKind.conversation: "Conversation notes",
+    StepKind.text: "Text",
+}
+
+
+def kind_of(step: str) -> StepKind | None:
+    """The kind of a lifecycle's pause step from its name, if it is one of them."""
+    head = step.split("-", 1)[0]
+    return StepKind(head) if head in StepKind.__members__ else None
+
+
 def waits_on(step: OpenStep, members: Mapping[str, MemberView]) -> list[str]:
     """Handles of the members the step waits on, sorted."""
     pool = available(members, step.conflicted)
@@ -110,7 +124,13 @@ def notice(step: OpenStep, waiting: int) -> str:
     return f"Waiting on *{step.incident_code or 'the team'}*: {step.label}. Waits on {who}."
 
 
-def answered(what: str, code: str, handle: str, next_step: str | None) -> str:
+def answered(kind: StepKind, code: str, handle: str, next_step: str | None) -> str:
     """The team channel's notice that an answer was recorded, and what comes next."""
     then = next_step or "the run carries on"
-    return f"{what} of *{code}* recorded by {handle}; next: {then}."
+    return f"{ANSWERS.get(kind, 'Answer')} of *{code}* recorded by {handle}; next: {then}."
+
+
+def refused(kind: StepKind, code: str, reason: str) -> str:
+    """The team channel's notice that an answer was not recorded, and why (no names typed)."""
+    what = ANSWERS.get(kind, "answer").lower()
+    return f"An answer ({what}) on *{code}* was not recorded: {reason}. The step waits on."

@@ -11,8 +11,10 @@ from policy.waiting import (
     OpenStep,
     StepKind,
     answered,
+    kind_of,
     line,
     notice,
+    refused,
     step_name,
     waiting_on,
     waits_on,
@@ -138,7 +140,7 @@ def test_notices_count_members_and_name_none() -> None:
     assert notice(review, 2) == "Waiting on *DEMO-1*: review, round 1. Waits on 2 members."
     assert notice(review, 1).endswith("Waits on 1 member.")
     assert (
-        answered("Review", "DEMO-1", "demo-ana", "sign-off")
+        answered(K.review, "DEMO-1", "demo-ana", "sign-off")
         == "Review of *DEMO-1* recorded by demo-ana; next: sign-off."
     )
 
@@ -146,3 +148,12 @@ def test_notices_count_members_and_name_none() -> None:
 def test_step_names_are_the_runs_pause_steps() -> None:
     assert step_name(K.review, "DEMO-1", 2) == "review-demo-1-2"
     assert step_name(K.text, "DEMO-1", "0-7") == "text-demo-1-0-7"
+    assert kind_of("conversation-demo-1-3") is K.conversation
+    assert kind_of("await-d12") is None
+
+
+def test_a_refused_answer_is_heard_with_its_reason() -> None:
+    assert refused(K.findings, "DEMO-1", "bad_code") == (
+        "An answer (findings) on *DEMO-1* was not recorded: bad_code. The step waits on."
+    )
+    assert answered(K.text, "DEMO-1", "demo-ben", None).endswith("next: the run carries on.")
