@@ -17,7 +17,11 @@ from adapters.outgoing import DeliveryError
 from models import db
 from models.settings import get_settings
 from models.tables import Approval, Incident, Report
-from record import outbox
+from policy.waiting import answered as answered_notice
+from policy.waiting import kind_of
+from policy.waiting import notice as waiting_notice
+from policy.waiting import refused as refused_notice
+from record import outbox, waiting
 from record.decisions import DecisionState, get_decision, state
 from record.incidents import get_incident
 
@@ -194,6 +198,56 @@ def announce_approval(decision_id: int, approval_id: int) -> str:
         key=f"notice:approval:{approval_id}",
         text=text,
         link=_signoff_link(run_id, shown.incident_code),
+        buttons=[],
+        incident_id=incident_id,
+    )
+
+
+def announce_waiting(incident_code: str, step: str) -> str | None:
+    """Tell the team channel a step began to wait: case code, step, how many; never a name.
+
+    Returns None when the record has no such open step (answered meanwhile).
+    """
+    with db.session_scope() as session:
+        incident = get_incident(session, incident_code)
+        found = waiting.find_step(session, incident, step)
+        code, incident_id = incident.code, incident.id
+    if found is None:
+        return None
+    text = f"{waiting_notice(found.step, found.waiting)} <{record_link(code)}|Read the record>"
+    return _post(
+        key=f"notice:waiting:{code}:{step}",
+        text=text,
+        link=run_link(found.run_id) if found.run_id else record_link(code),
+        buttons=[button("I have a conflict", CONFLICT, code)],
+        incident_id=incident_id,
+    )
+
+
+def announce_answer(
+    incident_code: str, step: str, *, handle: str, refusal: str | None, at: str
+) -> str:
+    """Tell the team channel an answer to a step was recorded (and what is next), or not.
+
+    ``handle`` is the member the answer was given as; it is shown only once the answer was
+    recorded, so it is a member's handle; a refusal's reason names no one and repeats
+    nothing typed. ``at`` (when it was submitted) tells two answers to one step apart.
+    """
+    kind = kind_of(step)
+    if kind is None:
+        raise ValueError(f"not a step of the lifecycle: {step!r}")
+    with db.session_scope() as session:
+        incident = get_incident(session, incident_code)
+        code, incident_id = incident.code, incident.id
+        next_step = waiting.next_step(session, incident)
+    if refusal is None:
+        text = answered_notice(kind, code, escape(handle), next_step)
+    else:
+        text = refused_notice(kind, code, escape(refusal[:300]))
+    return _post(
+        key=f"notice:answer:{code}:{step}:{at}",
+        text=text,
+        link=record_link(code),
         buttons=[],
         incident_id=incident_id,
     )

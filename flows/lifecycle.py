@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from prefect import flow
 
+from flows.feedback import announce_step, heard
 from flows.forms import ask_form
 from flows.signoff import await_decision, start_signoff_run
 from flows.waiting import answered_at, current_run_id, sleep_until_woken
@@ -33,6 +34,7 @@ from models.settings import get_settings
 from policy.refusals import counted
 from policy.signoff import DecisionKind, DecisionStatus
 from policy.status import IncidentStatus as S
+from policy.waiting import StepKind, step_name
 from record.review import ReviewStage
 from tasks import lifecycle as t
 from tasks.signoff import read_signoff, set_signoff_run
@@ -62,7 +64,7 @@ def handle_incident(incident_code: str) -> str:
 
 
 def _step(code: str, name: str, round_: int | str) -> str:
-    return f"{name}-{code.lower()}-{round_}"
+    return step_name(StepKind(name), code, round_)
 
 
 def _ask(
@@ -80,7 +82,10 @@ def _ask(
     eligible = people if people is not None else t.read_incident(code).eligible
     if not eligible:
         sleep_until_woken(f"{step}-nobody")
-    return ask_form(definition, eligible, step=step, description=text, store=store)
+    announce_step(code, step)  # the team channel hears of it, and of each answer
+    return ask_form(
+        definition, eligible, step=step, description=text, store=heard(code, step, store)
+    )
 
 
 def describe(code: str, step: str, ask_for: str, last: Last = None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.tables import (
@@ -24,10 +24,11 @@ from models.tables import (
     Page,
     ReviewOutcome,
 )
-from policy.signoff import DecisionStatus
-from record import decisions
+from policy.waiting import HEADINGS, StepKind
+from record import decisions, waiting
 from record.acts import form_answer
-from record.incidents import conflicted_handles
+from record.incidents import conflicted_handles, get_incident
+from record.waiting import WaitingItem
 
 CLOSED = "closed"
 
@@ -37,13 +38,20 @@ class SignOff:
     state: decisions.DecisionState
     timezone: str
     created_at: datetime
+    run_url: str | None = None
 
 
 @dataclass(frozen=True)
 class Waiting:
+    """Everything waiting on the member, grouped as the page shows it."""
+
     signoffs: list[SignOff]
     acknowledgements: list[Incident]
-    conversations: list[tuple[Conversation, str]]
+    steps: list[tuple[str, list[WaitingItem]]]  # reviews, findings, conversations, texts
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.signoffs or self.acknowledgements or self.steps)
 
 
 @dataclass(frozen=True)
@@ -76,32 +84,23 @@ def handles(session: Session) -> dict[int, str]:
 
 
 def waiting_for(session: Session, member_id: int, handle: str) -> Waiting:
-    """Sign-offs the member may still give, urgent cases to acknowledge, conversations."""
+    """Every step waiting on the member (``record.waiting``), grouped by kind."""
+    items = waiting.waiting_for(session, handle=handle)
     signoffs = []
-    for d in session.scalars(select(Decision).where(Decision.status == DecisionStatus.pending)):
-        st = decisions.state(session, d)
-        if handle in st.eligible:
+    for item in items:
+        if item.kind is StepKind.signoff and item.decision_id is not None:
+            d = decisions.get_decision(session, item.decision_id)
             incident = session.get(Incident, d.incident_id) if d.incident_id else None
             tz = incident.event.timezone if incident else "UTC"
-            signoffs.append(SignOff(st, tz, d.created_at))
-    urgent = session.scalars(
-        select(Incident)
-        .where(Incident.urgent, Incident.first_responder_id.is_(None), Incident.status != CLOSED)
-        .order_by(Incident.urgent_at)
-    )
-    acks = [i for i in urgent if handle not in conflicted_handles(session, i.id)]
-    mine = session.scalars(
-        select(Conversation).where(
-            Conversation.status == "open",
-            or_(Conversation.member_a_id == member_id, Conversation.member_b_id == member_id),
-        )
-    )
-    convs = []
-    for c in mine:
-        incident = session.get(Incident, c.incident_id)
-        if incident is not None and handle not in conflicted_handles(session, incident.id):
-            convs.append((c, incident.code))
-    return Waiting(signoffs, acks, convs)
+            signoffs.append(SignOff(decisions.state(session, d), tz, d.created_at, item.run_url))
+    urgent_codes = [i.incident_code for i in items if i.kind is StepKind.urgent]
+    acks = [get_incident(session, code) for code in urgent_codes if code]
+    steps = []
+    for kind in (StepKind.review, StepKind.findings, StepKind.conversation, StepKind.text):
+        of_kind = [i for i in items if i.kind is kind]
+        if of_kind:
+            steps.append((HEADINGS[kind], of_kind))
+    return Waiting(signoffs, acks, steps)
 
 
 def is_restricted(session: Session, incident: Incident, handle: str) -> bool:

@@ -20,6 +20,7 @@ from record.acts.answer import answer_decision
 from record.incidents import declare_conflict, get_incident
 from tests.support.fake_slack import TEAM_CHANNEL, FakeSlack, running_fake_slack, slack_configured
 from tests.support.seed import SECRETS, seed_report, seed_team
+from tests.support.waiting_case import waiting_case
 
 RUN_ID = "0b6f7c1e-2f7a-4d5e-9a51-3c0a7a1d2e44"
 
@@ -181,3 +182,54 @@ def test_a_transient_failure_raises_and_the_retry_sends_the_same_message(
     with db.session_scope() as session:
         rows = session.scalars(select(Message).where(Message.purpose == "team_notice")).all()
         assert [r.status for r in rows] == ["sent"]
+
+
+def test_a_new_waiting_step_is_announced_with_code_step_count_and_link_but_no_name(
+    slack: FakeSlack,
+) -> None:
+    case = waiting_case()
+    code = case.reviews[0]
+    with db.session_scope() as session:
+        get_incident(session, code).flow_run_id = RUN_ID
+    step = f"review-{code.lower()}-1"
+    assert notices.announce_waiting(code, step) == "sent"
+    assert notices.announce_waiting(code, step) == "sent"  # a re-run posts nothing more
+    [call] = slack.of("chat.postMessage")
+    assert call.args["channel"] == TEAM_CHANNEL
+    text = call.args["text"]
+    assert f"Waiting on *{code}*: review, round 1. Waits on 4 members." in text
+    assert f"http://127.0.0.1:8000/console/incidents/{code}" in text
+    assert f"http://127.0.0.1:4200/runs/flow-run/{RUN_ID}" in text
+    with db.session_scope() as session:
+        keys = session.scalars(select(Message.idempotency_key)).all()
+        assert f"notice:waiting:{code}:{step}" in keys
+    sent = slack.everything_sent()
+    for name, secret in SECRETS.items():
+        assert secret not in sent, name
+    for handle in ("ana", "ben", "chloe", "eve"):
+        assert f"{handle}" not in text.split("<")[0], handle
+
+
+def test_a_step_no_longer_waiting_is_not_announced(slack: FakeSlack) -> None:
+    case = waiting_case()
+    assert notices.announce_waiting(case.signoff, f"review-{case.signoff.lower()}-1") is None
+    assert slack.of("chat.postMessage") == []
+
+
+def test_a_recorded_answer_is_heard_with_what_comes_next(slack: FakeSlack) -> None:
+    case = waiting_case()
+    step = f"review-{case.signoff.lower()}-1"
+    notices.announce_answer(case.signoff, step, handle="ana", refusal=None, at="1.5")
+    notices.announce_answer(
+        case.reviews[0], f"review-{case.reviews[0].lower()}-1", handle="ben",
+        refusal="ben may not review it: bad_code", at="2.5",
+    )  # fmt: skip
+    recorded, refused = (c.args["text"] for c in slack.of("chat.postMessage"))
+    assert recorded.startswith(
+        f"Review of *{case.signoff}* recorded by ana; next: sign-off of the review outcome."
+    )
+    assert refused.startswith(f"An answer (review) on *{case.reviews[0]}* was not recorded:")
+    assert "bad_code" in refused
+    sent = slack.everything_sent()
+    for name, secret in SECRETS.items():
+        assert secret not in sent, name
