@@ -133,4 +133,5 @@ def answered(kind: StepKind, code: str, handle: str, next_step: str | None) -> s
 def refused(kind: StepKind, code: str, reason: str) -> str:
     """The team channel's notice that an answer was not recorded, and why (no names typed)."""
     what = ANSWERS.get(kind, "answer").lower()
-    return f"An answer ({what}) on *{code}* was not recorded: {reason.rstrip('.')}. The step is still open."
+    why = reason.rstrip(".")
+    return f"An answer ({what}) on *{code}* was not recorded: {why}. The step is still open."
