@@ -46,7 +46,7 @@ class Refusal(StrEnum):
 
 
 # Refusals in words a member reads where a channel has none of its own.
-REASONS = {
+REASONS: dict[str, str] = {
     Refusal.text_not_read: "you have not read this text yet: open it in the console first",
 }
 
