@@ -7,12 +7,18 @@ put the full text in front of a member; its detail holds the decision's id only.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.tables import AuditEntry, Decision, Incident
+from models.validation import InvalidInput
+from policy.signoff import REASONS, TEXT_KINDS, may_approve
 from record import audit
+from record.decisions import DecisionState, conflicted_on, get_decision, state
+from record.identity import normal
+from record.members import member_views
 
 SHOWN = "decision.text.shown"
 
@@ -45,3 +51,27 @@ def shown_to(session: Session, decision: Decision) -> set[str]:
 
 def was_shown(session: Session, *, member: str, decision: Decision) -> bool:
     return member in shown_to(session, decision)
+
+
+@dataclass(frozen=True)
+class ShownText:
+    state: DecisionState
+    text: str | None
+
+
+def show_text(session: Session, *, member: str, decision_id: int) -> ShownText:
+    """Put a decision's full text before a member who may see it (the CLI's reading)."""
+    decision = get_decision(session, decision_id)
+    handle = normal(member)
+    refusal = may_approve(
+        member=handle,
+        members=member_views(session),
+        conflicted=conflicted_on(session, decision),
+        counted=(),
+    )
+    if refusal is not None:
+        why = REASONS.get(refusal, refusal.value.replace("_", " "))
+        raise InvalidInput(f"{handle[:64]} may not read decision {decision.id}: {why}")
+    if decision.body and decision.kind in TEXT_KINDS:
+        record_showing(session, member=handle, decision=decision)
+    return ShownText(state(session, decision), decision.body)
