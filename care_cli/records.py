@@ -138,7 +138,7 @@ def approve(
             submitted_at=submitted_at,
         )
     if not result.counted:
-        why = REASONS.get(result.refusal or "", result.refusal)
+        why = REASONS.get(result.refusal or "", result.refusal or "refused")
         if result.refusal == Refusal.text_not_read:
             why += f" (or read it here: care decision show {result.state.id} --member {member})"
         raise InvalidInput(f"not counted: {why}")
