@@ -17,6 +17,7 @@ from adapters.outgoing import DeliveryError
 from models import db
 from models.settings import get_settings
 from models.tables import Approval, Incident, Report
+from policy.signoff import REASONS, TEXT_KINDS
 from policy.waiting import answered as answered_notice
 from policy.waiting import kind_of
 from policy.waiting import notice as waiting_notice
@@ -37,6 +38,11 @@ OBJECT_NOTE = "An objection returns the decision to its proposer. Say why in the
 
 def record_link(code: str) -> str:
     return f"{get_settings().public_url.rstrip('/')}/console/incidents/{code}"
+
+
+def decision_link(decision_id: int) -> str:
+    """The console's page of a decision: the text in full, its showing recorded."""
+    return f"{get_settings().public_url.rstrip('/')}/console/decisions/{decision_id}"
 
 
 def run_link(flow_run_id: str) -> str:
@@ -150,6 +156,10 @@ def announce_decision(decision_id: int) -> str:
         f"({escape(shown.summary[:200])}). "
         f"Approvals {len(shown.approvers)} of {shown.required}."
     )
+    link = _signoff_link(run_id, shown.incident_code)
+    if shown.kind in TEXT_KINDS:  # nobody approves a text they did not see
+        text += " Read the text in the console before you approve it."
+        link = decision_link(shown.id)
     value = str(shown.id)
     buttons = [
         button("Approve", APPROVE, value, style="primary", confirm=f"Approve d{value}?"),
@@ -160,7 +170,7 @@ def announce_decision(decision_id: int) -> str:
     return _post(
         key=f"notice:decision:{decision_id}",
         text=text,
-        link=_signoff_link(run_id, shown.incident_code),
+        link=link,
         buttons=buttons,
         incident_id=incident_id,
     )
@@ -178,7 +188,8 @@ def _answer_text(approval: Approval, shown: DecisionState) -> str:
         return f"{where}{who} {verb} `{kind}` d{decision_id} (via {approval.channel})."
     return (
         f"{where}an answer in the name of {who} on `{kind}` d{decision_id} "
-        f"(via {approval.channel}) was refused: {approval.refusal}."
+        f"(via {approval.channel}) was refused: "
+        f"{REASONS.get(approval.refusal or '', approval.refusal)}."
     )
 
 

@@ -1,4 +1,5 @@
-"""`care incident`, `care conflict`, `care approve`, `care note`: the record from the command line.
+"""`care incident`, `care conflict`, `care decision`, `care approve`, `care note`: the record
+from the command line.
 
 Declaring, answering and adding a note are the members' acts of ``record.acts``; what
 follows them (the team channel's notice, waking the runs that wait, an approved erasure)
@@ -19,7 +20,8 @@ from adapters.follow_up import Done, carry_out
 from models import db
 from models.db import utcnow
 from models.validation import InvalidInput
-from record import audit
+from policy.signoff import REASONS, Refusal
+from record import audit, readings
 from record import decisions as decisions_svc
 from record.acts.answer import answer_decision
 from record.acts.conflict import declare
@@ -32,12 +34,14 @@ from record.incidents import get_incident, list_incidents
 
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents.")
 conflict_app = typer.Typer(no_args_is_help=True, help="Conflicts of interest.")
+decision_app = typer.Typer(no_args_is_help=True, help="Decisions and the texts they send.")
 console = Console()
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(incident_app, name="incident")
     app.add_typer(conflict_app, name="conflict")
+    app.add_typer(decision_app, name="decision")
     app.command("approve")(approve)
     app.command("note")(note)
     app.command("drafts")(drafts)
@@ -96,6 +100,25 @@ def follow_up(follow: FollowUp) -> Done:
     return done
 
 
+@decision_app.command("show")
+def decision_show(
+    decision_id: int = typer.Argument(..., help="decision id"),
+    member: str = typer.Option(..., help="your handle: you are the one shown the text"),
+) -> None:
+    """Show a member a decision and its full text; the showing is recorded, so that their
+    approval of the text can count."""
+    with db.session_scope() as session:
+        shown = readings.show_text(session, member=member, decision_id=decision_id)
+    st = shown.state
+    console.print(f"{st.incident_code or 'team'} decision {st.id} ({st.kind}): {st.status}")
+    console.print(st.summary, markup=False, highlight=False)
+    console.print(
+        f"proposed by {st.proposer or 'CARE'}; {len(st.approvers)}/{st.required} approvals"
+    )
+    if shown.text:
+        console.print("\n" + shown.text, markup=False, highlight=False)
+
+
 def approve(
     code: str | None = typer.Argument(None, help="case code (not needed with --decision)"),
     member: str = typer.Option(..., help="your handle"),
@@ -118,7 +141,10 @@ def approve(
             submitted_at=submitted_at,
         )
     if not result.counted:
-        raise InvalidInput(f"not counted: {result.refusal}")
+        why = REASONS.get(result.refusal or "", result.refusal or "refused")
+        if result.refusal == Refusal.text_not_read:
+            why += f" (or read it here: care decision show {result.state.id} --member {member})"
+        raise InvalidInput(f"not counted: {why}")
     done = follow_up(result.follow)
     st = result.state
     console.print(

@@ -24,7 +24,7 @@ from flows import pause_keys
 from flows.forms import prefect_form
 from flows.waiting import answered_at, ask, current_run_id, sleep_until_woken
 from models.settings import get_settings
-from policy.signoff import DecisionStatus
+from policy.signoff import TEXT_KINDS, DecisionKind, DecisionStatus
 from tasks.signoff import SignoffAnswer, SignoffView, count_answer, read_signoff, set_signoff_run
 
 FLOW_NAME = "collect-signoff"
@@ -46,7 +46,9 @@ def describe(view: SignoffView) -> str:
         + (f" ({', '.join(view.approvers)})" if view.approvers else ""),
         f"**May still approve:** {', '.join(view.eligible)}",
     ]
-    if view.incident_code:
+    if view.kind in TEXT_KINDS:
+        lines.append(text_to_read(view, settings.public_url))
+    elif view.incident_code:
         lines.append(
             f"Read the record first: [{code}]({settings.public_url}/console/incidents/{code})"
         )
@@ -54,6 +56,24 @@ def describe(view: SignoffView) -> str:
         lines.append(f"**Last answer not counted** ({view.last_refusal}); try again.")
     lines.append("Approving proves who you are with your authenticator code; it is used once.")
     return "\n\n".join(lines)
+
+
+TEXTS = {
+    DecisionKind.reporter_message: "the message to the reporter",
+    DecisionKind.public_statement_text: "the public statement",
+}
+
+
+def text_to_read(view: SignoffView, public_url: str) -> str:
+    """What the text is and where to read it; the text itself never goes into Prefect."""
+    what = TEXTS[DecisionKind(view.kind)]
+    by = f"written by {view.proposer}" if view.proposer else "drafted by CARE"
+    link = f"{public_url.rstrip('/')}/console/decisions/{view.decision_id}"
+    return (
+        f"**The text:** {what}, {by}. Read it in full in the console before you approve: "
+        f"[decision {view.decision_id}]({link}). An approval counts only from a member "
+        "who has opened it there."
+    )
 
 
 def _store(decision_id: int) -> Any:

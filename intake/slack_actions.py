@@ -21,6 +21,7 @@ from models import db
 from models.db import utcnow
 from models.tables import Member
 from models.validation import InvalidInput
+from policy.signoff import REASONS, Refusal
 from record import audit
 from record.acts import conflict
 from record.acts.acknowledge import take_urgent_case
@@ -36,6 +37,7 @@ WHY = {
     "conflicted": "you have declared a conflict of interest on this case",
     "already_counted": "your approval was already counted (a proposer's counts already)",
     "decision_closed": "this sign-off is already closed",
+    Refusal.text_not_read.value: REASONS[Refusal.text_not_read],
 }
 
 

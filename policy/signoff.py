@@ -42,6 +42,13 @@ class Refusal(StrEnum):
     bad_code = "bad_code"
     code_reused = "code_reused"
     decision_closed = "decision_closed"
+    text_not_read = "text_not_read"
+
+
+# Refusals in words a member reads where a channel has none of its own.
+REASONS: dict[str, str] = {
+    Refusal.text_not_read: "you have not read this text yet: open it in the console first",
+}
 
 
 TEAM_KINDS = frozenset(
@@ -51,7 +58,11 @@ TEAM_KINDS = frozenset(
         DecisionKind.transparency_report,
     }
 )
+# Decisions whose subject is a text CARE sends or publishes: approving one means having read it.
+TEXT_KINDS = frozenset({DecisionKind.reporter_message, DecisionKind.public_statement_text})
 PAIR = 2
+# The proposer of what CARE drafted or opened itself: no member, so it adds no approval.
+CARE = ""
 
 
 def may_approve(
@@ -74,6 +85,22 @@ def may_approve(
     return None
 
 
+def may_approve_text(
+    kind: DecisionKind,
+    *,
+    member: str,
+    members: Mapping[str, MemberView],
+    conflicted: Collection[str],
+    counted: Collection[str],
+    shown: Collection[str],
+) -> Refusal | None:
+    """`may_approve`, and for a text only a member who was shown it (``shown``)."""
+    refusal = may_approve(member=member, members=members, conflicted=conflicted, counted=counted)
+    if refusal is None and kind in TEXT_KINDS and member not in shown:
+        return Refusal.text_not_read
+    return refusal
+
+
 def required_approvals(
     kind: DecisionKind, *, members: Mapping[str, MemberView], conflicted: Collection[str]
 ) -> int:
@@ -91,7 +118,11 @@ def counted_approvers(
     members: Mapping[str, MemberView],
     conflicted: Collection[str],
 ) -> list[str]:
-    """Distinct eligible approvers in order, the proposer first if eligible."""
+    """Distinct eligible approvers in order, the proposer first if eligible.
+
+    The proposer is the member who wrote or proposed the decision; for what CARE drafted
+    it is `CARE`, who is no member and counts for nothing.
+    """
     counted: list[str] = []
     for handle in (proposer, *approvers):
         if may_approve(member=handle, members=members, conflicted=conflicted, counted=counted):

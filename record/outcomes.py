@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.settings import get_settings
-from models.tables import AuditEntry, Decision, Incident, Member, Report, ReviewOutcome
+from models.tables import AuditEntry, Decision, Incident, Report, ReviewOutcome
 from policy.resolutions import NO_ACTION, OTHER, resolution
 from policy.signoff import DecisionKind
 from record import audit, decisions, outbox
@@ -93,15 +93,21 @@ def record_inform_skipped(session: Session, incident: Incident, report_id: int) 
 
 
 def propose_reporter_message(session: Session, incident: Incident, report_id: int) -> int:
-    """Draft the message to a reporter from the template; open its sign-off."""
+    """Draft the message to a reporter from the template; open its sign-off.
+
+    CARE drafted it, so no member has approved it yet: two members approve it once each
+    has been shown the text.
+    """
     outcome = approved_outcome(session, incident)
     assert outcome is not None, "the outcome is signed off before the reporter is told"
-    proposer = session.get(Member, outcome.reviewer_id) if outcome.reviewer_id else None
     return decisions.propose(
         session,
         kind=DecisionKind.reporter_message,
-        summary=f"Tell the reporter of report {report_id} the outcome and the reasoning",
-        proposer=proposer.handle if proposer else None,
+        summary=(
+            f"Send the message CARE drafted to the reporter of report {report_id}: "
+            "the outcome and the reasoning"
+        ),
+        proposer=None,
         incident=incident,
         body=draft_reporter_message(incident, outcome),
         payload={"report": report_id},
@@ -155,14 +161,16 @@ def queue_reporter_message(session: Session, incident: Incident, decision_id: in
 
 # -- public statements -------------------------------------------------------------------
 def propose_statement_decision(session: Session, incident: Incident) -> int:
-    """Whether to make a public statement is a team decision (majority quorum)."""
-    outcome = approved_outcome(session, incident)
-    proposer = session.get(Member, outcome.reviewer_id) if outcome and outcome.reviewer_id else None
+    """Whether to make a public statement is a team decision (majority quorum).
+
+    CARE opens it because the incident happened in public; no member proposed it, so no
+    one's approval is counted before they give it.
+    """
     return decisions.propose(
         session,
         kind=DecisionKind.public_statement_decision,
         summary=f"Make a public statement about {incident.code} (it happened in public)",
-        proposer=proposer.handle if proposer else None,
+        proposer=None,
         incident=incident,
         idempotency_key=f"public-{incident.code}",
     ).id

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from models import db
 from models.answers import SignoffAnswer
 from models.tables import Approval
-from policy.signoff import DecisionStatus
+from policy.signoff import REASONS, DecisionStatus
 from record import decisions as decisions_svc
 from record.acts.answer import Answered, answer_decision
 
@@ -52,7 +52,9 @@ def read_signoff(decision_id: int) -> SignoffView:
             required=st.required,
             flow_run_id=decision.flow_run_id,
             last_refusal=(
-                f"{last.claimed_handle}: {last.refusal}" if last and last is newest else None
+                f"{last.claimed_handle}: {REASONS.get(last.refusal or '', last.refusal)}"
+                if last and last is newest
+                else None
             ),
         )
 

@@ -37,6 +37,7 @@ REFUSED = {
     "already_counted": "Your approval is already counted (the proposer counts as one).",
     "decision_closed": "This decision is already decided.",
     "unknown_member": "Your answer could not be matched to a member.",
+    "text_not_read": "You have not read this text yet: read it on this page, then answer.",
 }
 
 

@@ -14,7 +14,8 @@ from intake.console.render import ConsoleRoute, page
 from models import db
 from models.tables import Attachment, Incident, Report
 from models.validation import InvalidInput
-from record import audit
+from policy.signoff import TEXT_KINDS
+from record import audit, readings
 from record.export import incident_markdown
 from record.incidents import get_incident
 
@@ -76,6 +77,9 @@ def record_page(
     with db.session_scope() as session:
         incident = find_incident(session, code)
         view = queries.record(session, incident, member_id=who.member_id, handle=who.handle)
+        for item in view.decisions:  # the page shows each text in full: this member read it
+            if item.decision.body and item.decision.kind in TEXT_KINDS:
+                readings.record_showing(session, member=who.handle, decision=item.decision)
         audit.record(
             session,
             actor=who.handle,
@@ -144,7 +148,8 @@ def attachment(code: str, attachment_id: int, who: Viewer = Depends(viewer)) -> 
 
 @router.get("/decisions/{decision_id}", include_in_schema=False)
 def decision(decision_id: int, who: Viewer = Depends(viewer)) -> Response:
-    """A decision lives on its incident's record; event-wide ones on the waiting page."""
+    """A decision lives on its incident's record (which shows its text in full and records
+    that this member was shown it); event-wide ones on the waiting page."""
     from record.decisions import UnknownDecision, get_decision
 
     with db.session_scope() as session:

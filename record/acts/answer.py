@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 from models.db import utcnow
 from models.tables import Approval, Decision, Incident
 from models.validation import InvalidInput
-from policy.signoff import DecisionKind, DecisionStatus, Refusal, may_approve
+from policy.signoff import DecisionKind, DecisionStatus, Refusal, may_approve, may_approve_text
 from record import audit
 from record.acts.follow import ApprovalNotice, FollowUp
 from record.decisions import DecisionState, conflicted_on, get_decision, state
 from record.identity import find_member, normal, prove
 from record.members import member_views
+from record.readings import shown_to
 
 Verdict = Literal["approve", "object"]
 AnswerChannel = Literal["ui", "cli", "slack", "console"]
@@ -93,11 +94,20 @@ def _refusal(
     already = [a.member.handle for a in decision.approvals if a.counted and a.member]
     if decision.proposer and verdict == "approve":
         already.append(decision.proposer.handle)
-    return may_approve(
+    if verdict == "object":  # anyone eligible may stop a decision, read or not
+        return may_approve(
+            member=normal(handle),
+            members=member_views(session),
+            conflicted=conflicted_on(session, decision),
+            counted=already,
+        )
+    return may_approve_text(
+        DecisionKind(decision.kind),
         member=normal(handle),
         members=member_views(session),
         conflicted=conflicted_on(session, decision),
         counted=already,
+        shown=shown_to(session, decision),
     )
 
 

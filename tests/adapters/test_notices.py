@@ -104,6 +104,28 @@ def test_an_open_sign_off_shows_kind_count_and_the_prefect_link(slack: FakeSlack
     ]
 
 
+def test_an_open_text_sign_off_sends_members_to_read_it_in_the_console(
+    slack: FakeSlack,
+) -> None:
+    code, _ = _report()
+    with db.session_scope() as session:
+        decision = svc.propose(
+            session,
+            kind=DecisionKind.reporter_message,
+            summary="Send the message CARE drafted to the reporter of report 1",
+            proposer=None,
+            incident=get_incident(session, code),
+            body="Dear reporter, thank you.",
+        )
+        decision.flow_run_id, decision_id = RUN_ID, decision.id
+    notices.announce_decision(decision_id)
+    [call] = slack.of("chat.postMessage")
+    text = call.args["text"]
+    assert "Approvals 0 of 2" in text and "Read the text in the console" in text
+    assert f"http://127.0.0.1:8000/console/decisions/{decision_id}" in text
+    assert "Dear reporter" not in json.dumps(call.args)  # the text itself stays out of Slack
+
+
 def test_a_counted_approval_is_announced_with_who_and_how(slack: FakeSlack) -> None:
     code, _ = _report()
     decision_id = _decision(code)

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from models import totp
 from tests.support.cli import care
 
 
@@ -207,23 +206,29 @@ def test_approve_from_the_command_line(tmp_path: Path) -> None:
     from policy.signoff import DecisionKind
     from record import decisions
     from record.incidents import get_incident
+    from tests.support.codes import Codes
     from tests.support.seed import seed_report, seed_team
 
     with db.session_scope() as session:
         seeded = seed_team(session)
         code = seed_report(session)
-        decisions.propose(
+        decision_id = decisions.propose(
             session,
             kind=DecisionKind.reporter_message,
             summary="inform reporter",
             proposer="ana",
             incident=get_incident(session, code),
-        )
+            body="Dear reporter, the team has acted on your report.",
+        ).id
     bad = care(home, "approve", code, "--member", "ben", "--code", "000000")
     assert bad.returncode == 2 and "bad_code" in bad.stderr
-    good = care(
-        home, "approve", code, "--member", "ben", "--code", totp.current_code(seeded.totp["ben"])
-    )
+    codes = Codes(seeded.totp)  # a refused answer's code is used up all the same
+    unread = care(home, "approve", code, "--member", "ben", "--code", codes("ben"))
+    assert unread.returncode == 2
+    assert "you have not read this text yet: open it in the console first" in unread.stderr
+    read = care(home, "decision", "show", str(decision_id), "--member", "ben")
+    assert read.returncode == 0 and "Dear reporter, the team has acted" in read.stdout
+    good = care(home, "approve", code, "--member", "ben", "--code", codes("ben"))
     assert good.returncode == 0 and "approved" in good.stdout, good.stderr
     shown = care(home, "incident", "show", code)
     assert "Zephyrine Quillfeather" in shown.stdout

@@ -29,6 +29,7 @@ from tests.support.lifecycle import (
     incident_run,
     pending,
     quick_lifecycle,
+    read_and_approve,
 )
 from tests.support.seed import Seeded, seed_report
 
@@ -78,9 +79,11 @@ def test_a_killed_host_loses_nothing_and_repeats_nothing(team: Seeded, tmp_path:
         first.wait()
 
     with host_process(log):
-        approve_cli(message_decision.id, "dev", codes)
+        for handle in ("dev", "ana"):
+            read_and_approve(message_decision.id, handle, codes)
         quick_lifecycle(waiting_review, codes, reviewer="eve", second="dev")
-        approve_cli(pending(waiting_signoff, "reporter_message").id, "eve", codes)
+        for handle in ("eve", "ana"):
+            read_and_approve(pending(waiting_signoff, "reporter_message").id, handle, codes)
         wait_for(lambda: all(completed(runs[code]) for code in runs), timeout=240)
 
     with db.session_scope() as session:

@@ -37,6 +37,7 @@ from tests.support.lifecycle import (
     conversation_holder,
     incident_run,
     pending,
+    read_and_approve,
 )
 from tests.support.seed import Seeded, seed_report
 
@@ -175,9 +176,11 @@ def test_nothing_typed_is_echoed_into_prefect(team: Seeded, host: object) -> Non
     answer_form(
         run_id, {"member": holder, "code": codes.later(holder), "notes": NOTES, "held": True}
     )
-    approve_cli(pending(code, "reporter_message").id, "chloe", codes)
+    message = pending(code, "reporter_message").id
+    for handle in ("chloe", "ben"):
+        read_and_approve(message, handle, codes)
     statement = pending(code, "public_statement_decision")
-    for handle in ("chloe", "eve"):
+    for handle in ("chloe", "eve", "ana"):
         approve_cli(statement.id, handle, codes)
     answer_form(run_id, {"member": "dev", "code": TYPED["statement_code"], "text": TYPED["text"]})
     wait_for(_asks_again(run_id, "The answer of dev was not counted", "wrong or had expired"))
@@ -187,7 +190,7 @@ def test_nothing_typed_is_echoed_into_prefect(team: Seeded, host: object) -> Non
     answer_form(run_id, {"member": "dev", "code": codes.later("dev"), "text": STATEMENT})
     text = pending(code, "public_statement_text")
     for handle in ("eve", "ana"):
-        approve_cli(text.id, handle, codes)
+        read_and_approve(text.id, handle, codes)
     wait_for(lambda: completed(run_id))
     assert _in_prefect() == []
 

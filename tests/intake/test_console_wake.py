@@ -48,6 +48,7 @@ def two_pending(sqlite_care: str, prefect_server: None) -> tuple[str, list[int],
                 summary=f"reporter message {i}",
                 proposer="ana",
                 incident=incident,
+                body=f"Dear reporter, message {i}.",
             )
             decision.flow_run_id = str(_suspended_run(f"console-wake-{decision.id}"))
             ids.append(decision.id)
@@ -65,6 +66,7 @@ def test_a_counted_approval_wakes_its_signoff_run(
     _code, (first, second), secrets = two_pending
     app, _ = console_app()
     client = signed_in(app, "ben", secrets["ben"])
+    client.get(f"/console/decisions/{first}")  # the texts are read before they are approved
     wrong = client.post(
         f"/console/decisions/{first}/answer",
         data={"verdict": "approve", "code": "000000", "csrf": csrf(client)},

@@ -11,6 +11,7 @@ import pytest
 from adapters import notices
 from models import db
 from models.tables import Approval
+from policy.signoff import DecisionKind
 from record import decisions as svc
 from record.incidents import declare_conflict, get_incident
 from record.members import deactivate
@@ -51,6 +52,25 @@ def test_a_members_approval_counts_and_is_announced(slack: Slack) -> None:
     assert "counted" in reply
     [announcement] = slack.fake.of("chat.postMessage")
     assert "ben approved" in announcement.args["text"] and code in announcement.args["text"]
+
+
+def test_approving_a_text_not_yet_read_is_refused_in_plain_words(slack: Slack) -> None:
+    with db.session_scope() as session:
+        decision_id = svc.propose(
+            session,
+            kind=DecisionKind.reporter_message,
+            summary="Send the message CARE drafted to the reporter of report 1",
+            proposer=None,
+            incident=get_incident(session, seed_report(session)),
+            body="Dear reporter, thank you.",
+        ).id
+    slack.interact(sr.click(notices.APPROVE, str(decision_id), user="UBEN"))
+    with db.session_scope() as session:
+        decision = svc.get_decision(session, decision_id)
+        assert decision.status == "pending"
+        assert [(a.counted, a.refusal) for a in decision.approvals] == [(False, "text_not_read")]
+    [reply] = slack.private_replies()
+    assert "you have not read this text yet: open it in the console first" in reply
 
 
 def test_a_conflicted_members_approval_does_notcount_rows(slack: Slack) -> None:

@@ -1,4 +1,8 @@
-"""Sign-off rules: two members for most decisions, a majority for public statements."""
+"""Sign-off rules: two members for most decisions, a majority for public statements.
+
+Nobody approves what they did not see: a text is approved only by members shown it, and
+a text CARE drafted has no approval until members approve it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import pytest
 
 from policy.members import MemberView
 from policy.signoff import (
+    CARE,
+    REASONS,
     DecisionKind,
     DecisionStatus,
     Refusal,
@@ -15,11 +21,13 @@ from policy.signoff import (
     eligible_approvers,
     has_quorum,
     may_approve,
+    may_approve_text,
     required_approvals,
 )
 
 K = DecisionKind
 TEAM_KINDS = {K.public_statement_decision, K.public_statement_text, K.transparency_report}
+TEXT_KINDS = {K.reporter_message, K.public_statement_text}  # a text CARE sends or publishes
 
 
 def team(*handles: str, inactive: Collection[str] = ()) -> dict[str, MemberView]:
@@ -69,6 +77,78 @@ def test_may_approve(
         may_approve(member=member, members=members, conflicted=conflicted, counted=counted)
         is expected
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "member", "conflicted", "counted", "shown", "expected"),
+    [
+        pytest.param(
+            K.reporter_message, "ben", (), [], ["ben"], None,
+            id="a member who was shown the reporter message",
+        ),
+        pytest.param(
+            K.reporter_message, "ben", (), [], [], Refusal.text_not_read,
+            id="a member who was not shown the reporter message",
+        ),
+        pytest.param(
+            K.reporter_message, "ben", (), [], ["cai"], Refusal.text_not_read,
+            id="someone else having read it does not count for this member",
+        ),
+        pytest.param(
+            K.public_statement_text, "cai", (), ["dee"], [], Refusal.text_not_read,
+            id="a public statement's text is read before it is approved",
+        ),
+        pytest.param(
+            K.review_outcome, "ben", (), [], [], None,
+            id="a decision without a text needs no reading",
+        ),
+        pytest.param(
+            K.public_statement_decision, "ben", (), [], [], None,
+            id="whether to make a statement is decided on its summary",
+        ),
+        pytest.param(
+            K.reporter_message, "dee", (), ["dee"], ["dee"], Refusal.already_counted,
+            id="the member who wrote the text approving it is not a second member",
+        ),
+        pytest.param(
+            K.reporter_message, "ben", {"ben"}, [], [], Refusal.conflicted,
+            id="conflicted is reported before not read",
+        ),
+        pytest.param(
+            K.reporter_message, "zed", (), [], ["zed"], Refusal.unknown_member,
+            id="being shown a text does not make someone a member",
+        ),
+        pytest.param(
+            K.reporter_message, CARE, (), [], [], Refusal.unknown_member,
+            id="CARE itself never approves what it drafted",
+        ),
+    ],
+)  # fmt: skip
+def test_may_approve_text(
+    kind: DecisionKind,
+    member: str,
+    conflicted: Collection[str],
+    counted: list[str],
+    shown: list[str],
+    expected: Refusal | None,
+) -> None:
+    refusal = may_approve_text(
+        kind, member=member, members=FIVE, conflicted=conflicted, counted=counted, shown=shown
+    )
+    assert refusal is expected
+
+
+@pytest.mark.parametrize("kind", list(DecisionKind))
+def test_only_texts_ask_to_be_read(kind: DecisionKind) -> None:
+    refusal = may_approve_text(
+        kind, member="ben", members=FIVE, conflicted=(), counted=(), shown=()
+    )
+    assert (refusal is Refusal.text_not_read) is (kind in TEXT_KINDS)
+
+
+def test_a_text_not_read_is_refused_in_plain_words() -> None:
+    words = REASONS[Refusal.text_not_read]
+    assert words == "you have not read this text yet: open it in the console first"
 
 
 @pytest.mark.parametrize("kind", list(DecisionKind))
@@ -166,6 +246,34 @@ QUORUM_CASES = [
         K.transparency_report, "ana", ["ben", "cai"], team("ana", "ben", "cai"), {"ben", "cai"},
         False, id="a team of 3 with 2 conflicted can never reach the team quorum",
     ),
+    pytest.param(
+        K.reporter_message, CARE, ["ben"], FIVE, (), False,
+        id="a message CARE drafted is not approved by one member",
+    ),
+    pytest.param(
+        K.reporter_message, CARE, ["ben", "cai"], FIVE, (), True,
+        id="a message CARE drafted is approved by two members",
+    ),
+    pytest.param(
+        K.reporter_message, CARE, ["ben", "ben"], FIVE, (), False,
+        id="one member approving a drafted message twice is not two",
+    ),
+    pytest.param(
+        K.public_statement_decision, CARE, ["ana", "ben"], FIVE, (), False,
+        id="a statement CARE opened needs a majority of members, CARE not among them",
+    ),
+    pytest.param(
+        K.public_statement_decision, CARE, ["ana", "ben", "cai"], FIVE, (), True,
+        id="a statement CARE opened is decided by 3 members of 5",
+    ),
+    pytest.param(
+        K.public_statement_text, "dee", ["ben", "cai"], FIVE, (), True,
+        id="the member who wrote the statement counts as one of the majority",
+    ),
+    pytest.param(
+        K.reporter_message, "dee", ["ben"], FIVE, (), True,
+        id="the member who wrote the message and one reader",
+    ),
 ]  # fmt: skip
 
 
@@ -195,6 +303,7 @@ def test_has_quorum(
         pytest.param("cai", ["cai", "ben", "ben"], (), ["cai", "ben"], id="each member once"),
         pytest.param("cai", ["ben", "ana"], {"cai"}, ["ben", "ana"], id="conflicted proposer"),
         pytest.param("ana", ["zed", "ben"], {"ben"}, ["ana"], id="unknown and conflicted left out"),
+        pytest.param(CARE, ["ben", "ana"], (), ["ben", "ana"], id="CARE drafted: no proposer"),
     ],
 )
 def test_counted_approvers(

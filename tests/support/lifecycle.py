@@ -8,6 +8,7 @@ from adapters.follow_up import carry_out
 from models import db
 from models.tables import AuditEntry, Conversation, Decision, Member
 from record import decisions as decisions_svc
+from record import readings
 from record.acts.answer import answer_decision
 from record.incidents import get_incident
 from tests.support.codes import Codes
@@ -99,6 +100,15 @@ def approve_cli(decision_id: int, handle: str, codes: Codes) -> None:
     carry_out(result.follow)
 
 
+def read_and_approve(decision_id: int, handle: str, codes: Codes) -> None:
+    """Read a text as `care decision show` shows it, then approve it: nobody approves
+    what they did not see."""
+    with db.session_scope() as session:
+        shown = readings.show_text(session, member=handle, decision_id=decision_id)
+    assert shown.text, f"decision {decision_id} has no text to read"
+    approve_cli(decision_id, handle, codes)
+
+
 def conversation_holder(code: str) -> str:
     def first() -> str | None:
         with db.session_scope() as session:
@@ -128,14 +138,16 @@ def whole_lifecycle(code: str, codes: Codes) -> None:
     answer_form(
         run_id, {"member": holder, "code": codes.later(holder), "notes": NOTES, "held": True}
     )
-    approve_cli(pending(code, "reporter_message").id, "chloe", codes)
+    message = pending(code, "reporter_message").id  # CARE drafted it: two members read it
+    for handle in ("chloe", "ben"):
+        read_and_approve(message, handle, codes)
     statement = pending(code, "public_statement_decision")
-    for handle in ("ben", "chloe"):  # a team decision: a majority, 3 of 5 with the proposer
+    for handle in ("ana", "ben", "chloe"):  # a team decision CARE opened: 3 of 5 members
         approve_cli(statement.id, handle, codes)
     answer_form(run_id, {"member": "dev", "code": codes.later("dev"), "text": STATEMENT})
     text = pending(code, "public_statement_text")
-    for handle in ("eve", "ana"):
-        approve_cli(text.id, handle, codes)
+    for handle in ("eve", "ana"):  # dev wrote it and counts as one
+        read_and_approve(text.id, handle, codes)
     wait_for(lambda: completed(run_id))
 
 
@@ -144,5 +156,7 @@ def quick_lifecycle(code: str, codes: Codes, reviewer: str = "ana", second: str 
     run_id = incident_run(code)
     answer_form(run_id, {"reviewer": reviewer, "code": codes.later(reviewer), **NO_VIOLATION})
     approve_cli(pending(code, "review_outcome").id, second, codes)
-    approve_cli(pending(code, "reporter_message").id, second, codes)
+    message = pending(code, "reporter_message").id
+    for handle in (reviewer, second):
+        read_and_approve(message, handle, codes)
     wait_for(lambda: completed(run_id))
