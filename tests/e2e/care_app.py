@@ -211,6 +211,18 @@ class CareApp:
         sign_in_in_browser(page, self, handle)
         return page
 
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """CARE's own process stopped (SIGSTOP) while Prefect's server keeps answering: what
+        a member submits in the Prefect UI meanwhile is processed only when CARE goes on,
+        as when the machine is loaded or a worker is slow to start the resumed run."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
+
     @property
     def prefect(self) -> PrefectApi:
         return PrefectApi(self.api_url)
