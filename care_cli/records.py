@@ -20,7 +20,8 @@ from adapters.follow_up import Done, carry_out
 from models import db
 from models.db import utcnow
 from models.validation import InvalidInput
-from policy.signoff import REASONS, Refusal
+from policy.refusals import refusal_sentence
+from policy.signoff import Refusal
 from record import audit, readings
 from record import decisions as decisions_svc
 from record.acts.answer import answer_decision
@@ -141,7 +142,7 @@ def approve(
             submitted_at=submitted_at,
         )
     if not result.counted:
-        why = REASONS.get(result.refusal or "", result.refusal or "refused")
+        why = refusal_sentence(result.refusal or "refused")
         if result.refusal == Refusal.text_not_read:
             why += f" (or read it here: care decision show {result.state.id} --member {member})"
         raise InvalidInput(f"not counted: {why}")

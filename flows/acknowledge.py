@@ -25,7 +25,7 @@ def describe(view: AckView) -> str:
         f"The record: [{code}]({get_settings().public_url}/console/incidents/{code})",
     ]
     if view.last_refusal:
-        lines.append(f"**Last answer not counted** ({view.last_refusal}); try again.")
+        lines.insert(0, f"**Last answer not counted:** {view.last_refusal}. Try again.")
     return "\n\n".join(lines)
 
 

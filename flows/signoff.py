@@ -24,6 +24,7 @@ from flows import pause_keys
 from flows.forms import prefect_form
 from flows.waiting import answered_at, ask, current_run_id, sleep_until_woken
 from models.settings import get_settings
+from policy.refusals import counted
 from policy.signoff import TEXT_KINDS, DecisionKind, DecisionStatus
 from tasks.signoff import SignoffAnswer, SignoffView, count_answer, read_signoff, set_signoff_run
 
@@ -53,7 +54,15 @@ def describe(view: SignoffView) -> str:
             f"Read the record first: [{code}]({settings.public_url}/console/incidents/{code})"
         )
     if view.last_refusal:
-        lines.append(f"**Last answer not counted** ({view.last_refusal}); try again.")
+        lines.insert(0, f"**Last answer not counted:** {view.last_refusal}. Try again.")
+    elif view.last_counted:
+        lines.insert(0, f"**The approval of {view.last_counted} was recorded.**")
+    elif view.kind == DecisionKind.review_outcome and view.proposer and view.incident_code:
+        lines.insert(
+            0,
+            f"**{counted('review', view.incident_code, view.proposer)}**; next: "
+            "its sign-off, here.",
+        )
     lines.append("Approving proves who you are with your authenticator code; it is used once.")
     return "\n\n".join(lines)
 

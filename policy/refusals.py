@@ -22,6 +22,8 @@ SENTENCES: dict[str, str] = {
     Refusal.unknown_member: "they are not allowed to answer because they are not on the team",
     Refusal.already_counted: "their answer was already counted",
     Refusal.decision_closed: "it was already decided, so no answer counts any more",
+    Refusal.text_not_read: "the text had not been shown to them yet: read it in the console "
+    "(or with care decision show) first, then approve",
     NOT_HOLDER: "they are not allowed to answer because they do not hold this conversation",
     ALREADY_ANSWERED: "they are not allowed to answer because this step was already answered",
 }

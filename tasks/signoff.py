@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from models import db
 from models.answers import SignoffAnswer
 from models.tables import Approval
-from policy.signoff import REASONS, DecisionStatus
+from policy.refusals import not_counted
+from policy.signoff import DecisionStatus
 from record import decisions as decisions_svc
 from record.acts.answer import Answered, answer_decision
 
@@ -29,7 +30,8 @@ class SignoffView(BaseModel):
     eligible: list[str]
     required: int
     flow_run_id: str | None
-    last_refusal: str | None = None
+    last_refusal: str | None = None  # the sentence a member reads: whose answer, and why
+    last_counted: str | None = None  # the handle whose approval was the last answer
 
 
 def read_signoff(decision_id: int) -> SignoffView:
@@ -52,10 +54,11 @@ def read_signoff(decision_id: int) -> SignoffView:
             required=st.required,
             flow_run_id=decision.flow_run_id,
             last_refusal=(
-                f"{last.claimed_handle}: {REASONS.get(last.refusal or '', last.refusal)}"
+                not_counted(last.claimed_handle or "a member", last.refusal or "refused")
                 if last and last is newest
                 else None
             ),
+            last_counted=newest.claimed_handle if newest and newest.counted else None,
         )
 
 

@@ -23,6 +23,7 @@ from models.answers import AckAnswer
 from models.tables import AuditEntry
 from models.validation import InvalidInput
 from policy.members import available
+from policy.refusals import not_counted
 from record.acts.acknowledge import Acknowledged, take_urgent_case
 from record.incidents import conflicted_handles, get_incident
 from record.members import member_views
@@ -60,7 +61,8 @@ def read_ack(incident_code: str) -> AckView:
         )
         detail = json.loads(last.detail) if last is not None else {}
         refused = last is not None and last.action == "page.ack_refused"
-        refusal = detail.get("refusal") if refused and detail.get("channel") == "ui" else None
+        why = detail.get("refusal") if refused and detail.get("channel") == "ui" else None
+        refusal = not_counted(last.actor or "a member", why) if last and why else None
         return AckView(incident.code, paging_stopped(incident), eligible, refusal)
 
 

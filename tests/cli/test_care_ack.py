@@ -64,7 +64,10 @@ def test_bad_input_is_one_line_and_exit_2(care_db: str, care: Callable[..., Run]
         calm = seed_report(session, message_id="web-calm")
     good = totp.current_code(urgent.totp["eve"])
     for args, message in [
-        (["ack", urgent.code, "--member", "eve", "--code", "000000"], "not counted: bad_code"),
+        (
+            ["ack", urgent.code, "--member", "eve", "--code", "000000"],
+            "not counted: the code was wrong or had expired",
+        ),
         (["ack", calm, "--member", "eve", "--code", good], "is not urgent"),
         (["ack", "DCE26-99", "--member", "eve", "--code", good], "no incident"),
         (["ack", urgent.code, "--member", "nobody", "--code", good], "no member"),

@@ -113,7 +113,8 @@ def test_two_members_sign_off_in_the_prefect_ui(care: CareApp, tmp_path: Path) -
         _sign(care, page, signoff_run, "demo-chloe", "000000", shot)
         wait_for(
             lambda: (
-                "demo-chloe: bad_code" in care.prefect.wait_for_form(signoff_run)["description"]
+                "The answer of demo-chloe was not counted"
+                in care.prefect.wait_for_form(signoff_run)["description"]
             ),
             timeout=60,
         )

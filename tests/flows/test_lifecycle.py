@@ -85,7 +85,12 @@ def test_a_wrong_code_is_refused_and_the_form_asks_again(team: Seeded, host: obj
     review = pending(code, "review_outcome")
     assert "1 of 2" in form_description(review.flow_run_id or "")
     answer_form(review.flow_run_id or "", {"member": "ben", "verdict": "approve", "code": "000000"})
-    wait_for(lambda: "ben: bad_code" in form_description(review.flow_run_id or ""))
+    wait_for(
+        lambda: (
+            "The answer of ben was not counted: the code was wrong"
+            in form_description(review.flow_run_id or "")
+        )
+    )
     with db.session_scope() as session:
         refused = session.scalars(select(Approval).where(Approval.refusal == "bad_code")).one()
         assert not refused.counted

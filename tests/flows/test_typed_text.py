@@ -163,7 +163,7 @@ def test_nothing_typed_is_echoed_into_prefect(team: Seeded, host: object) -> Non
     signoff = pending(code, "review_outcome").flow_run_id or ""
     answer = {"member": "ben", "verdict": "approve", "code": TYPED["signoff_code"]}
     answer_form(signoff, {**answer, "comment": TYPED["comment"]})
-    wait_for(_asks_again(signoff, "ben: bad_code"))
+    wait_for(_asks_again(signoff, "The answer of ben was not counted: the code was wrong"))
     _clean(signoff)
     answer_form(signoff, {**answer, "code": codes.later("ben"), "comment": "agreed"})
 
@@ -225,7 +225,7 @@ def test_nor_into_the_acknowledgement_and_summary_forms(team: Seeded, host: obje
     code = _urgent_report()
     ack = str(wait_for(lambda: _ack_form(code)))
     answer_form(ack, {"member": "ben", "code": typed["ack_code"]})
-    wait_for(_asks_again(ack, "Last answer not counted", "bad_code"))
+    wait_for(_asks_again(ack, "Last answer not counted", "the code was wrong"))
 
     with db.session_scope() as session:
         add_edition(session, "dce27", 2027)
