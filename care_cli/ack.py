@@ -9,7 +9,7 @@ from care_cli.records import follow_up
 from models import db
 from models.db import utcnow
 from models.validation import InvalidInput
-from policy.refusals import refusal_sentence
+from policy.refusals import to_you
 from record.acts.acknowledge import take_urgent_case
 
 console = Console()
@@ -33,7 +33,7 @@ def ack(
         )
     case = result.incident_code
     if not result.counted:
-        why = refusal_sentence(result.refusal or "refused")
+        why = to_you(result.refusal or "refused")
         raise InvalidInput(f"acknowledgement of {case} not counted: {why}")
     follow_up(result.follow)
     role = "you are the first responder" if result.first else "recorded"

@@ -20,7 +20,7 @@ from adapters.follow_up import Done, carry_out
 from models import db
 from models.db import utcnow
 from models.validation import InvalidInput
-from policy.refusals import refusal_sentence
+from policy.refusals import to_you
 from policy.signoff import Refusal
 from record import audit, readings
 from record import decisions as decisions_svc
@@ -142,9 +142,9 @@ def approve(
             submitted_at=submitted_at,
         )
     if not result.counted:
-        why = refusal_sentence(result.refusal or "refused")
+        why = to_you(result.refusal or "refused")
         if result.refusal == Refusal.text_not_read:
-            why += f" (or read it here: care decision show {result.state.id} --member {member})"
+            why += f" (or read it with: care decision show {result.state.id} --member {member})"
         raise InvalidInput(f"not counted: {why}")
     done = follow_up(result.follow)
     st = result.state

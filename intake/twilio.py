@@ -29,7 +29,7 @@ from models.settings import get_settings
 from models.tables import InboundMessage, Member
 from models.validation import InvalidInput
 from policy.codes import parse_ack_sms
-from policy.refusals import refusal_sentence
+from policy.refusals import to_you
 from record import audit
 from record.acts.acknowledge import take_urgent_case
 from record.acts.follow import NOTHING, FollowUp
@@ -111,7 +111,7 @@ def _acknowledge(session: Session, member: Member, body: str, at: datetime) -> R
         return Reply(f"Nothing to acknowledge for {code}.")
     code = result.incident_code
     if not result.counted:
-        return Reply(f"ACK for {code} not counted: {refusal_sentence(result.refusal or '')}.")
+        return Reply(f"ACK for {code} not counted: {to_you(result.refusal or '')}.")
     if result.first:
         return Reply(f"ACK {code}: you are the first responder.", result.follow)
     return Reply(f"ACK {code} recorded.", result.follow)

@@ -23,7 +23,7 @@ SENTENCES: dict[str, str] = {
     Refusal.already_counted: "their answer was already counted",
     Refusal.decision_closed: "it was already decided, so no answer counts any more",
     Refusal.text_not_read: "the text had not been shown to them yet: read it in the console "
-    "(or with care decision show) first, then approve",
+    "first, then approve",
     NOT_HOLDER: "they are not allowed to answer because they do not hold this conversation",
     ALREADY_ANSWERED: "they are not allowed to answer because this step was already answered",
 }
@@ -32,6 +32,20 @@ SENTENCES: dict[str, str] = {
 def refusal_sentence(reason: str) -> str:
     """The plain words for a refusal key; any other text is returned as it is."""
     return SENTENCES.get(reason, reason)
+
+
+def to_you(reason: str) -> str:
+    """The plain words addressed to the member themselves (a reply to their SMS or command)."""
+    words = refusal_sentence(reason)
+    for they, you in (
+        ("they are", "you are"),
+        ("they declared", "you declared"),
+        ("they do", "you do"),
+        ("their", "your"),
+        ("to them", "to you"),
+    ):
+        words = words.replace(they, you)
+    return words
 
 
 def not_counted(member: str, reason: str) -> str:

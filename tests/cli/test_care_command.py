@@ -225,7 +225,7 @@ def test_approve_from_the_command_line(tmp_path: Path) -> None:
     codes = Codes(seeded.totp)  # a refused answer's code is used up all the same
     unread = care(home, "approve", code, "--member", "ben", "--code", codes("ben"))
     assert unread.returncode == 2
-    assert "you have not read this text yet: open it in the console first" in unread.stderr
+    assert "the text had not been shown to you yet" in unread.stderr
     read = care(home, "decision", "show", str(decision_id), "--member", "ben")
     assert read.returncode == 0 and "Dear reporter, the team has acted" in read.stdout
     good = care(home, "approve", code, "--member", "ben", "--code", codes("ben"))

@@ -78,5 +78,32 @@ def test_an_unread_texts_refusal_is_said_in_plain_words_on_the_next_form(care_db
             code=totp.current_code(secrets["ben"]),
         )
     text = describe(read_signoff(decision_id))
-    assert "ben: you have not read this text yet: open it in the console first" in text
+    assert "The answer of ben was not counted: the text had not been shown to them yet" in text
     assert "Dear reporter" not in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "proposer", "last_counted", "first_line"),
+    [
+        pytest.param(
+            "review_outcome",
+            "ana",
+            None,
+            "**Your review of DCE26-1 was recorded (by ana)**; next: its sign-off, here.",
+            id="the reviewer sees her review counted",
+        ),
+        pytest.param(
+            "review_outcome",
+            "ana",
+            "ben",
+            "**The approval of ben was recorded.**",
+            id="an approval counted",
+        ),
+        pytest.param("reporter_message", None, None, "## Sign-off", id="nothing answered yet"),
+    ],
+)
+def test_the_form_opens_with_what_came_of_the_last_answer(
+    kind: str, proposer: str | None, last_counted: str | None, first_line: str
+) -> None:
+    shown = view(kind, proposer).model_copy(update={"last_counted": last_counted})
+    assert describe(shown).startswith(first_line)

@@ -160,7 +160,10 @@ def test_a_conflicted_member_s_ack_does_not_count(client: TestClient) -> None:
     with db.session_scope() as session:
         declare_conflict(session, get_incident(session, urgent.code), "chloe")
     response = post(client, "/twilio/sms", sms(PHONES["chloe"], f"ACK {urgent.code}"))
-    assert "not counted: conflicted" in response.text
+    assert (
+        "not counted: you are not allowed to answer because you declared a conflict"
+        in response.text
+    )
     assert first_responder(urgent.code) is None
     with db.session_scope() as session:
         assert get_incident(session, urgent.code).urgent_acknowledged_at is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy.refusals import SENTENCES, counted, not_counted, refusal_sentence
+from policy.refusals import SENTENCES, counted, not_counted, refusal_sentence, to_you
 from policy.signoff import Refusal
 
 
@@ -61,3 +61,20 @@ def test_a_counted_answer_says_whose_it_was() -> None:
         counted("review", "DEMO-1", "demo-ana")
         == "Your review of DEMO-1 was recorded (by demo-ana)"
     )
+
+
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    [
+        pytest.param(
+            "conflicted",
+            "you are not allowed to answer because you declared a conflict of interest on this "
+            "incident",
+            id="a conflict, told to the member",
+        ),
+        pytest.param("already_counted", "your answer was already counted", id="counted"),
+        pytest.param("bad_code", "the code was wrong or had expired", id="a code"),
+    ],
+)
+def test_a_member_reads_their_own_refusal_addressed_to_them(reason: str, says: str) -> None:
+    assert to_you(reason) == says
