@@ -141,9 +141,9 @@ def record(session: Session, incident: Incident, *, member_id: int, handle: str)
     return view
 
 
-def incident_list(session: Session, member_id: int) -> list[tuple[Incident, bool]]:
-    """Every incident, newest first, with whether this member is restricted on it."""
-    mine = set(
+def restricted_incidents(session: Session, member_id: int) -> set[int]:
+    """The incidents on which this member has an unwaived conflict."""
+    return set(
         session.scalars(
             select(ConflictDeclaration.incident_id).where(
                 ConflictDeclaration.member_id == member_id,
@@ -151,5 +151,10 @@ def incident_list(session: Session, member_id: int) -> list[tuple[Incident, bool
             )
         )
     )
+
+
+def incident_list(session: Session, member_id: int) -> list[tuple[Incident, bool]]:
+    """Every incident, newest first, with whether this member is restricted on it."""
+    mine = restricted_incidents(session, member_id)
     rows = session.scalars(select(Incident).order_by(Incident.reported_at.desc(), Incident.id))
     return [(i, i.id in mine) for i in rows]
