@@ -26,6 +26,7 @@ from models.tables import (
 from policy.signoff import DecisionStatus
 from record import decisions
 from record.incidents import conflicted_handles
+from record.outcomes import shown_path, statement_path
 
 CLOSED = "closed"
 
@@ -52,6 +53,12 @@ class DecisionView:
     may_answer: bool
 
 
+@dataclass(frozen=True)
+class Published:
+    at: datetime
+    path: str
+
+
 @dataclass
 class RecordView:
     incident: Incident
@@ -67,6 +74,7 @@ class RecordView:
     notes: list[Note] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     timeline: list[AuditEntry] = field(default_factory=list)
+    statement: Published | None = None
 
 
 def handles(session: Session) -> dict[int, str]:
@@ -138,6 +146,10 @@ def record(session: Session, incident: Incident, *, member_id: int, handle: str)
             .order_by(AuditEntry.seq)
         )
     )
+    published = [e for e in view.timeline if e.action == "statement.publish"]
+    if published:
+        path = shown_path(statement_path(incident.code))
+        view.statement = Published(published[0].at, path)
     return view
 
 
