@@ -264,6 +264,21 @@ def announce_answer(
     )
 
 
+def announce_statement_published(incident_code: str, path: str) -> str:
+    """Tell the team channel a public statement was published, and where (no names)."""
+    with db.session_scope() as session:
+        incident = get_incident(session, incident_code)
+        code, incident_id = incident.code, incident.id
+    text = f":loudspeaker: The public statement about *{code}* is published: `{escape(path)}`."
+    return _post(
+        key=f"notice:statement-published:{code}",
+        text=text,
+        link=record_link(code),
+        buttons=[],
+        incident_id=incident_id,
+    )
+
+
 def announce_page_failure(incident_code: str, member_handle: str, *, round_index: int = 0) -> str:
     """Tell the team channel no channel could page a member about an urgent incident."""
     with db.session_scope() as session:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Callable, Mapping
+from typing import cast
 
 import matplotlib as mpl
 import nh3
 from markdown_it import MarkdownIt
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from policy.anonymise import merge_small
@@ -47,6 +49,7 @@ def _panel(
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     if not merged:
+        ax.set_yticks([])
         ax.text(0.5, 0.5, "none", transform=ax.transAxes, ha="center")
 
 
@@ -59,17 +62,65 @@ def chart_svg(
     k: int,
 ) -> str:
     """Two bar charts as an inline <svg> element (no XML header, no date)."""
-    rows = max(len(merge_small(categories, k=k)) + len(merge_small(resolutions, k=k)), 2)
     # labels stay text (readable, searchable); fixed ids make the page reproducible
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "care"}):
-        fig = Figure(figsize=(8, 1.2 + 0.45 * rows), layout="constrained")
-        top, bottom = fig.subplots(2, 1)
-        _panel(top, "Incidents by category", categories, lambda s: _short(category_label(s)), k)
-        _panel(bottom, "Resolutions taken", resolutions, lambda s: _short(resolution_label(s)), k)
+        fig = chart_figure(
+            categories,
+            resolutions,
+            category_label=category_label,
+            resolution_label=resolution_label,
+            k=k,
+        )
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
     return svg[svg.index("<svg") :]
+
+
+def chart_figure(
+    categories: Mapping[str, int],
+    resolutions: Mapping[str, int],
+    *,
+    category_label: Callable[[str], str],
+    resolution_label: Callable[[str], str],
+    k: int,
+) -> Figure:
+    """The chart's figure, laid out so every bar's label lies inside it."""
+    rows = max(len(merge_small(categories, k=k)) + len(merge_small(resolutions, k=k)), 2)
+    fig = Figure(figsize=(8, 1.2 + 0.45 * rows), layout="constrained")
+    FigureCanvasAgg(fig)  # a canvas that measures text, to fit the labels
+    top, bottom = fig.subplots(2, 1)
+    _panel(top, "Incidents by category", categories, lambda s: _short(category_label(s)), k)
+    _panel(bottom, "Resolutions taken", resolutions, lambda s: _short(resolution_label(s)), k)
+    _fit_labels(fig)
+    return fig
+
+
+def _fit_labels(fig: Figure, *, slack: float = 1.3, rounds: int = 4) -> None:
+    """Widen each panel's x range until the label after each bar fits inside the panel.
+
+    The SVG keeps its labels as text, drawn in the reader's font: ``slack`` leaves room
+    for a font that runs wider than matplotlib's own.
+    """
+    for _ in range(rounds):
+        fig.draw_without_rendering()  # the layout as saving makes it
+        renderer = cast(FigureCanvasAgg, fig.canvas).get_renderer()
+        moved = False
+        for ax in fig.axes:
+            labels = [t for t in ax.texts if t.get_transform() == ax.transData]
+            if not labels:
+                continue
+            to_data = ax.transData.inverted()
+            needed = 0.0
+            for label in labels:
+                (x0, _), (x1, _) = to_data.transform(label.get_window_extent(renderer))
+                needed = max(needed, x0 + (x1 - x0) * slack)
+            low, high = ax.get_xlim()
+            if needed > high:
+                ax.set_xlim(low, needed)
+                moved = True
+        if not moved:
+            return
 
 
 def _short(text: str, width: int = 42) -> str:

@@ -32,10 +32,11 @@ def _marker(info: FieldInfo) -> object | None:
     return found[0] if found else None
 
 
-def _field(info: FieldInfo) -> Any:
+def _field(info: FieldInfo, shown: Callable[[Any], Any] = lambda value: value) -> Any:
     if info.default_factory is not None:
         return Field(default_factory=info.default_factory, title=info.title)
-    return Field(default=info.default, title=info.title, description=info.description)
+    default = shown(info.default) if isinstance(info.default, str) else info.default
+    return Field(default=default, title=info.title, description=info.description)
 
 
 def form_fields(definition: type[FormAnswer], eligible: Sequence[str]) -> dict[str, Any]:
@@ -45,15 +46,14 @@ def form_fields(definition: type[FormAnswer], eligible: Sequence[str]) -> dict[s
         marker = _marker(info)
         if isinstance(marker, Switches):
             for key in marker.values():
-                title = marker.title.format(key)
+                title = marker.title_of(key)
                 fields[f"{marker.prefix}{key}"] = (bool, Field(default=False, title=title))
             continue
-        if isinstance(marker, Eligible):
-            annotation = choice(eligible)
-        elif isinstance(marker, Choices):
-            annotation = choice(marker.values())
-        else:
-            annotation = info.annotation
+        if isinstance(marker, Choices):  # offered by their labels, answered by them
+            labels = [marker.label(value) for value in marker.values()]
+            fields[name] = (choice(labels), _field(info, marker.label))
+            continue
+        annotation = choice(eligible) if isinstance(marker, Eligible) else info.annotation
         fields[name] = (annotation, _field(info))
     return fields
 

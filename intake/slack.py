@@ -26,6 +26,7 @@ from intake import slack_actions, slack_events, slack_replay
 from intake.slack_modal import CALLBACK, report_modal, thanks_view
 from intake.slack_openapi import NOT_CONFIGURED, documented
 from intake.slack_report import field_errors, parse_submission
+from intake.wording import texts
 from models import db
 from models.settings import get_settings
 from models.tables import Member
@@ -189,7 +190,7 @@ async def _submission(payload: _Interaction, background: BackgroundTasks) -> Any
     try:
         received = await run_in_threadpool(receive, report)
     except InvalidInput as exc:
-        return {"response_action": "errors", "errors": {"what": f"Not stored: {exc}"}}
+        return {"response_action": "errors", "errors": {"what": f"Not stored. {texts(exc)[0]}"}}
     except Exception as exc:  # keep the form open with the text in it: nothing is lost
         log.error("slack report could not be stored (%s)", type(exc).__name__)
         message = "CARE could not store the report just now; please press Send again."

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from intake.slack_modal import DANGER
+from intake.wording import explain
 from models.schemas import AttachmentIn, ReportIn
 
 
@@ -113,10 +114,10 @@ FIELD_BLOCKS = {
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
-    """Slack's ``errors`` response: each message under the block it is about."""
+    """Slack's ``errors`` response: each sentence under the block it is about."""
     errors: dict[str, str] = {}
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else ""
-        block = FIELD_BLOCKS.get(field, "for_email" if field == "" else "what")
-        errors.setdefault(block, str(error["msg"]).removeprefix("Value error, ")[:150])
+    for said in explain(exc):
+        field = "reporter_contact" if said.field == "contact" else said.field or ""
+        block = FIELD_BLOCKS.get(field, "what")
+        errors.setdefault(block, said.text[:150])
     return errors

@@ -23,16 +23,16 @@ from adapters import receipts
 from intake import guards
 from intake.webform import (
     KEY_PATTERN,
+    TEXT_FIELDS,
     Problem,
     ReportReceipt,
     WebReportForm,
     WebReportIn,
     form_fields,
     from_form,
-    problem_fields,
-    problems,
     to_report,
 )
+from intake.wording import Said, explain
 from models.settings import Settings, get_settings
 from models.validation import InvalidInput
 from record import reports
@@ -120,15 +120,13 @@ async def post_report(request: Request, background: BackgroundTasks) -> Response
         report = to_report(web, _header_key(request))
         received = await run_in_threadpool(reports.receive, report)
     except guards.Refused as exc:
-        return _refused(request, is_form, fields, exc.status, [exc.message])
+        return _refused(request, is_form, fields, exc.status, [Said(exc.message)])
     except (ValidationError, InvalidInput) as exc:
-        lines = problems(exc, labels=is_form)
-        invalid = problem_fields(exc, lines, fields) if is_form else {}
-        return _refused(request, is_form, fields, 422, lines, invalid)
+        return _refused(request, is_form, fields, 422, explain(exc))
     except Exception as exc:  # the database is down: the form comes back, nothing is lost
         log.error("web report could not be stored (%s)", type(exc).__name__)
         message = "We could not store your report just now. Please send it again in a minute."
-        return _refused(request, is_form, fields, 503, [message])
+        return _refused(request, is_form, fields, 503, [Said(message)])
     if received.created:  # a resend (double click) must not send a second receipt
         background.add_task(receipts.follow_up, received)
     receipt = ReportReceipt(
@@ -169,34 +167,38 @@ def _limiter(request: Request, settings: Settings) -> guards.RateLimit:
 
 
 def _refused(
-    request: Request,
-    is_form: bool,
-    fields: dict[str, str],
-    status: int,
-    errors: list[str],
-    invalid: dict[str, str] | None = None,
+    request: Request, is_form: bool, fields: dict[str, str], status: int, errors: list[Said]
 ) -> Response:
     if status >= 500 or status in (413, 429):
         log.info("web report refused with %s", status)
     if not is_form:
-        return JSONResponse({"detail": " ".join(errors)}, status_code=status)
-    return _form_page(request, values=fields, errors=errors, status=status, invalid=invalid)
+        problem = {
+            "detail": " ".join(e.text for e in errors),
+            "errors": [{"field": e.field, "message": e.text} for e in errors],
+        }
+        return JSONResponse(problem, status_code=status)
+    return _form_page(request, values=fields, errors=errors, status=status)
+
+
+def _by_field(errors: list[Said]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for error in errors:
+        if error.field in TEXT_FIELDS:
+            found.setdefault(error.field, error.text)
+    return found
 
 
 def _form_page(
-    request: Request,
-    *,
-    values: dict[str, str],
-    errors: list[str],
-    status: int,
-    invalid: dict[str, str] | None = None,
+    request: Request, *, values: dict[str, str], errors: list[Said], status: int
 ) -> Response:
     settings = get_settings()
     nonce, token = guards.csrf_pair(settings, request.cookies.get(guards.CSRF_COOKIE))
     context = {
         "values": values,
         "errors": errors,
-        "field_errors": invalid or {},  # field -> its problem: aria-invalid, aria-describedby
+        "form_ids": TEXT_FIELDS,
+        # field -> its first problem: aria-invalid and aria-describedby tie them together
+        "field_errors": _by_field(errors),
         "csrf_token": token,
         "idempotency_key": _reusable_key(values.get("idempotency_key")),
     }

@@ -7,12 +7,11 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from intake.guards import Refused
 from models.contact import contact_kind
 from models.schemas import MAX_FIELD, MAX_NARRATIVE, ReportIn
-from models.validation import InvalidInput
 
 KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
 TEXT_FIELDS = ("what_happened", "when", "where", "involved", "witnesses", "name", "contact")
@@ -67,8 +66,14 @@ class ReportReceipt(BaseModel):
     acknowledgement: bool = Field(description="an acknowledgement goes to your contact")
 
 
+class FieldProblem(BaseModel):
+    field: str | None = Field(description="the field it is about, if one")
+    message: str = Field(description="what to change, as a sentence for the reporter")
+
+
 class Problem(BaseModel):
-    detail: str
+    detail: str = Field(description="what went wrong, in sentences for the reporter")
+    errors: list[FieldProblem] = Field(default_factory=list, description="one per problem")
 
 
 def form_fields(body: bytes) -> dict[str, str]:
@@ -115,41 +120,3 @@ def to_report(web: WebReportIn, header_key: str | None) -> ReportIn:
         consent_to_contact=web.consent_to_contact and contact is not None,
         urgent=web.danger,
     )
-
-
-def problems(exc: ValidationError | InvalidInput, *, labels: bool) -> list[str]:
-    """One readable line per problem, naming the field."""
-    if isinstance(exc, InvalidInput):
-        return [str(exc)]
-    lines = []
-    for error in exc.errors()[:10]:
-        where = ".".join(str(p) for p in error["loc"]) or "report"
-        lines.append(f"{LABELS.get(where, where) if labels else where}: {error['msg']}")
-    return lines
-
-
-def problem_fields(
-    exc: ValidationError | InvalidInput, lines: list[str], fields: dict[str, str]
-) -> dict[str, str]:
-    """Which of the form's fields each problem is about: field -> its line of `problems`."""
-    found: dict[str, str] = {}
-    if isinstance(exc, ValidationError):
-        for error, line in zip(exc.errors()[:10], lines, strict=False):
-            name = str(error["loc"][0]) if error["loc"] else ""
-            if name in TEXT_FIELDS:
-                found.setdefault(name, line)
-        return found
-    contact = (fields.get("contact") or "").strip()
-    if contact and lines and fields.get("anonymous", "") not in ("yes", "on", "true", "1"):
-        try:
-            contact_kind(contact)
-        except InvalidInput:
-            found["contact"] = lines[0]
-    return found
-
-
-LABELS = {
-    "what_happened": "What happened",
-    "contact": "How to reach you",
-    "idempotency_key": "Idempotency key",
-}

@@ -10,17 +10,26 @@ here is in the form, the answer and the record's input at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from policy.categories import Category
+from policy.categories import CATEGORY_LABELS, Category
 from policy.resolutions import Severity, Violation, catalogue
 
 INTENT = ("yes", "no", "unclear")
 VERDICTS = ("approve", "object")
+# what each choice reads as in a form; the record keeps the key
+INTENT_LABELS = {"yes": "Yes, on purpose", "no": "No, not on purpose", "unclear": "Not clear"}
+VIOLATION_LABELS = {
+    Violation.yes.value: "Yes, it was a violation",
+    Violation.no.value: "No, it was not a violation",
+    Violation.undetermined.value: "Not determined",
+}
+SEVERITY_LABELS = {s.value: s.value.capitalize() for s in Severity}
+VERDICT_LABELS = {"approve": "I approve", "object": "I object: it goes back to its proposer"}
 
 
 class Eligible:
@@ -29,9 +38,21 @@ class Eligible:
 
 @dataclass(frozen=True)
 class Choices:
-    """Marks a field chosen from these values (read when the form is built)."""
+    """Marks a field chosen from these values (read when the form is built).
+
+    With ``labels``, the form offers each value's label and the answer takes the label
+    (or the value itself, as forms of earlier releases sent it) back to the value.
+    """
 
     values: Callable[[], Sequence[str]]
+    labels: Mapping[str, str] | None = None
+
+    def label(self, value: str) -> str:
+        return (self.labels or {}).get(value, value)
+
+    def value_of(self, given: Any) -> Any:
+        by_label = {label: value for value, label in (self.labels or {}).items()}
+        return by_label.get(given, given) if isinstance(given, str) else given
 
 
 @dataclass(frozen=True)
@@ -40,7 +61,11 @@ class Switches:
 
     values: Callable[[], Sequence[str]]
     prefix: str
-    title: str  # with {} for the key
+    title: str  # with {} for the key's label
+    label: Callable[[str], str] = str
+
+    def title_of(self, key: str) -> str:
+        return self.title.format(self.label(key))
 
 
 def fold_switches(raw: Any, field: str, prefix: str, order: Sequence[str]) -> Any:
@@ -60,8 +85,17 @@ def _split(text: str) -> list[str]:
 
 def _code() -> Any:
     return Field(
-        title="Authenticator code", description="The 6-digit code from your authenticator app"
+        title="Your authenticator code",
+        description="The 6-digit code your authenticator app shows now",
     )
+
+
+def _you(description: str = "Who you are: your handle in the CARE team") -> Any:
+    return Field(title="You are", description=description)
+
+
+def _resolution_label(key: str) -> str:
+    return next((r.label for r in catalogue() if r.key == key), key.replace("_", " "))
 
 
 Member = Annotated[str, Eligible()]
@@ -73,38 +107,73 @@ class FormAnswer(BaseModel):
 
     form_title: ClassVar[str]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _values_of_labels(cls, raw: Any) -> Any:
+        """A choice answered by its label (as the form offers it) is recorded by its value."""
+        if not isinstance(raw, dict):
+            return raw
+        given = dict(raw)
+        for name, info in cls.model_fields.items():
+            marker = next((m for m in info.metadata if isinstance(m, Choices)), None)
+            if marker is not None and name in given:
+                given[name] = marker.value_of(given[name])
+        return given
+
 
 class ReviewAnswer(FormAnswer):
     """The review outcome: what happened, violation, who, intent, severity, resolutions."""
 
     form_title: ClassVar[str] = "Review"
-    reviewer: Member = Field(title="Reviewer")
+    reviewer: Member = _you("Who you are: the reviewer's handle in the CARE team")
     code: str = _code()
-    needs_more_information: bool = Field(default=False, title="Needs more information")
-    information_to_gather: str = Field(default="", title="Information to gather")
-    what_happened: str = Field(default="", title="What happened")
-    category: Annotated[str, Choices(lambda: [c.value for c in Category])] = Field(
-        default=Category.other.value, title="Category"
+    needs_more_information: bool = Field(
+        default=False, title="More information is needed before the team decides"
     )
-    violation: Annotated[str, Choices(lambda: [v.value for v in Violation])] = Field(
-        default=Violation.undetermined.value, title="Violation"
+    information_to_gather: str = Field(
+        default="", title="What information to gather, if more is needed"
     )
-    bad_actors: str = Field(default="", title="Bad actors (pseudonyms, e.g. P2)")
-    intentional: Annotated[str, Choices(lambda: INTENT)] = Field(
-        default="unclear", title="Intentional"
+    what_happened: str = Field(default="", title="What happened, as the team understands it")
+    category: Annotated[
+        str,
+        Choices(
+            lambda: [c.value for c in Category], {c.value: t for c, t in CATEGORY_LABELS.items()}
+        ),
+    ] = Field(default=Category.other.value, title="Which part of the Code of Conduct is it about?")
+    violation: Annotated[str, Choices(lambda: [v.value for v in Violation], VIOLATION_LABELS)] = (
+        Field(
+            default=Violation.undetermined.value, title="Was it a violation of the Code of Conduct?"
+        )
     )
-    severity: Annotated[str, Choices(lambda: [s.value for s in Severity])] = Field(
-        default=Severity.low.value, title="Severity"
+    bad_actors: str = Field(
+        default="", title="Bad actors: who behaved badly, by pseudonym (e.g. P2)"
+    )
+    intentional: Annotated[str, Choices(lambda: INTENT, INTENT_LABELS)] = Field(
+        default="unclear", title="Was it done on purpose?"
+    )
+    severity: Annotated[str, Choices(lambda: [s.value for s in Severity], SEVERITY_LABELS)] = Field(
+        default=Severity.low.value, title="How severe was it?"
     )
     resolutions: Annotated[
         list[str],
-        Switches(lambda: [r.key for r in catalogue()], RESOLVE, "Resolution: {}"),
+        Switches(
+            lambda: [r.key for r in catalogue()], RESOLVE, "Resolve with: {}", _resolution_label
+        ),
     ] = Field(default_factory=list)
-    other_resolution: str = Field(default="", title="Other resolution")
-    reporter_explanation: str = Field(default="", title="Reasoning for the reporter")
-    happened_in_public: bool = Field(default=False, title="Happened in public")
-    law_enforcement_involved: bool = Field(default=False, title="Law enforcement involved")
-    conflicts_declared: str = Field(default="", title="Conflicts declared (handles)")
+    other_resolution: str = Field(
+        default="", title="Another resolution: describe it (tick \u201cResolve with: Other\u201d)"
+    )
+    reporter_explanation: str = Field(
+        default="", title="What to tell the reporter: the outcome and the reasons for it"
+    )
+    happened_in_public: bool = Field(
+        default=False, title="It happened in public (a talk, a public space or channel)"
+    )
+    law_enforcement_involved: bool = Field(default=False, title="Law enforcement is involved")
+    conflicts_declared: str = Field(
+        default="",
+        title="Conflicts declared: members with a conflict of interest (e.g. ben, chloe)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -124,18 +193,18 @@ class FindingsAnswer(FormAnswer):
     """What was found when the review asked for more information."""
 
     form_title: ClassVar[str] = "Findings"
-    member: Member = Field(title="Member")
+    member: Member = _you()
     code: str = _code()
-    findings: str = Field(title="What was found")
+    findings: str = Field(title="What you found")
 
 
 class ConversationAnswer(FormAnswer):
     """The notes of a conversation with a bad actor, and whether it took place."""
 
     form_title: ClassVar[str] = "Conversation"
-    member: Member = Field(title="Member")
+    member: Member = _you()
     code: str = _code()
-    notes: str = Field(default="", title="Notes")
+    notes: str = Field(default="", title="Your notes of the conversation")
     held: bool = Field(default=False, title="The conversation took place")
 
 
@@ -143,26 +212,28 @@ class StatementAnswer(FormAnswer):
     """A member's text of a message to a reporter or of a public statement."""
 
     form_title: ClassVar[str] = "Statement"
-    member: Member = Field(title="Member")
+    member: Member = _you()
     code: str = _code()
-    text: str = Field(title="Statement text")
+    text: str = Field(title="The text, as it will be sent or published")
 
 
 class SignoffAnswer(FormAnswer):
     """A member approves or objects to a decision."""
 
     form_title: ClassVar[str] = "SignOff"
-    member: Member = Field(title="Member", description="Who you are")
-    verdict: Annotated[str, Choices(lambda: VERDICTS)] = Field(title="Verdict")
+    member: Member = _you()
+    verdict: Annotated[str, Choices(lambda: VERDICTS, VERDICT_LABELS)] = Field(
+        title="Do you approve it?"
+    )
     code: str = _code()
-    comment: str = Field(default="", title="Comment")
+    comment: str = Field(default="", title="Your comment")
 
 
 class AckAnswer(FormAnswer):
     """A member takes an urgent case."""
 
     form_title: ClassVar[str] = "Acknowledge"
-    member: Member = Field(title="Member", description="Who you are")
+    member: Member = _you()
     code: str = _code()
 
 
@@ -170,5 +241,17 @@ class SummaryAnswer(FormAnswer):
     """A member's anonymised summary of an incident for the transparency report."""
 
     form_title: ClassVar[str] = "Summary"
-    member: Member = Field(title="Member", description="Who writes this summary")
-    summary: str = Field(default="", title="Anonymised summary (empty: none)")
+    member: Member = _you("Who you are: the member who writes this summary")
+    summary: str = Field(
+        default="", title="The anonymised summary for the transparency report (empty: none)"
+    )
+
+
+def offered(field: str, value: Any) -> Any:
+    """How a form offers a choice's value: its label (a value of no labelled choice: as is)."""
+    for definition in FormAnswer.__subclasses__():
+        info = definition.model_fields.get(field)
+        marker = next((m for m in info.metadata if isinstance(m, Choices)), None) if info else None
+        if marker is not None and isinstance(value, str):
+            return marker.label(value)
+    return value

@@ -224,10 +224,23 @@ def propose_text(
     ).id
 
 
+def statement_path(incident_code: str) -> Path:
+    """Where an incident's public statement is published."""
+    return get_settings().published / "statements" / f"{incident_code}.md"
+
+
+def shown_path(path: Path) -> str:
+    """A path as the team reads it: from the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def publish_statement(session: Session, incident: Incident, decision_id: int) -> Path:
     """Write the approved statement to the publish directory (once)."""
     decision = decisions.get_decision(session, decision_id)
-    target = get_settings().published / "statements" / f"{incident.code}.md"
+    target = statement_path(incident.code)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text((decision.body or "").strip() + "\n", encoding="utf-8")

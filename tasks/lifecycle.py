@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from prefect import task
 from pydantic import BaseModel
 
+from adapters import notices
 from adapters.deliver import deliver
 from adapters.follow_up import carry_out
 from models import db
@@ -297,10 +298,12 @@ def propose_statement_decision(code: str) -> int:
         return outcomes.propose_statement_decision(session, get_incident(session, code))
 
 
-@task(task_run_name="publish-statement-{code}")
+@task(task_run_name="publish-statement-{code}", retries=3, retry_delay_seconds=[1, 5, 20])
 def publish_statement(code: str, decision_id: int) -> None:
+    """Publish the signed-off statement, and tell the team channel where it is."""
     with db.session_scope() as session:
-        outcomes.publish_statement(session, get_incident(session, code), decision_id)
+        path = outcomes.publish_statement(session, get_incident(session, code), decision_id)
+    notices.announce_statement_published(code, outcomes.shown_path(path))
 
 
 def open_unilateral_reviews(code: str) -> list[int]:

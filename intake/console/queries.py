@@ -28,6 +28,7 @@ from policy.waiting import HEADINGS, StepKind
 from record import decisions, waiting
 from record.acts import form_answer
 from record.incidents import conflicted_handles, get_incident
+from record.outcomes import shown_path, statement_path
 from record.waiting import WaitingItem
 
 CLOSED = "closed"
@@ -62,6 +63,12 @@ class DecisionView:
     may_answer: bool
 
 
+@dataclass(frozen=True)
+class Published:
+    at: datetime
+    path: str
+
+
 @dataclass
 class RecordView:
     incident: Incident
@@ -77,6 +84,7 @@ class RecordView:
     notes: list[Note] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     timeline: list[AuditEntry] = field(default_factory=list)
+    statement: Published | None = None
 
 
 def handles(session: Session) -> dict[int, str]:
@@ -139,12 +147,16 @@ def record(session: Session, incident: Incident, *, member_id: int, handle: str)
             .order_by(AuditEntry.seq)
         )
     )
+    published = [e for e in view.timeline if e.action == "statement.publish"]
+    if published:
+        path = shown_path(statement_path(incident.code))
+        view.statement = Published(published[0].at, path)
     return view
 
 
-def incident_list(session: Session, member_id: int) -> list[tuple[Incident, bool]]:
-    """Every incident, newest first, with whether this member is restricted on it."""
-    mine = set(
+def restricted_incidents(session: Session, member_id: int) -> set[int]:
+    """The incidents on which this member has an unwaived conflict."""
+    return set(
         session.scalars(
             select(ConflictDeclaration.incident_id).where(
                 ConflictDeclaration.member_id == member_id,
@@ -152,6 +164,11 @@ def incident_list(session: Session, member_id: int) -> list[tuple[Incident, bool
             )
         )
     )
+
+
+def incident_list(session: Session, member_id: int) -> list[tuple[Incident, bool]]:
+    """Every incident, newest first, with whether this member is restricted on it."""
+    mine = restricted_incidents(session, member_id)
     rows = session.scalars(select(Incident).order_by(Incident.reported_at.desc(), Incident.id))
     return [(i, i.id in mine) for i in rows]
 

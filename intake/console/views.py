@@ -15,11 +15,12 @@ from models import db
 from models.tables import Attachment, Incident, Report
 from models.validation import InvalidInput
 from policy.signoff import TEXT_KINDS
-from record import audit, readings
+from record import audit, outbox, readings
 from record.export import incident_markdown
 from record.incidents import get_incident
 
 router = APIRouter(route_class=ConsoleRoute)
+OUTBOX_LIMIT = 200
 DONE = {
     "note": "Your note is in the record.",
     "conflict": "Your conflict is recorded. From now on you see only this incident's status.",
@@ -63,6 +64,25 @@ def incidents(request: Request, who: Viewer = Depends(viewer)) -> Response:
     with db.session_scope() as session:
         rows = queries.incident_list(session, who.member_id)
         return page(request, "incidents.html", {"who": who, "rows": rows, "nav": "incidents"})
+
+
+@router.get("/outbox", include_in_schema=False)
+def outbox_page(request: Request, who: Viewer = Depends(viewer)) -> Response:
+    """What CARE sent (or holds in its outbox), newest first; the reading is audited."""
+    code = (request.query_params.get("incident") or "").strip() or None
+    with db.session_scope() as session:
+        if code is not None:
+            refuse_if_restricted(session, find_incident(session, code), who)
+        messages = outbox.read(
+            session,
+            actor=who.handle,
+            via="console",
+            incident_code=code,
+            limit=OUTBOX_LIMIT,
+            hide_incidents=queries.restricted_incidents(session, who.member_id),
+        )
+        context = {"who": who, "messages": messages, "incident": code, "nav": "outbox"}
+        return page(request, "outbox.html", context)
 
 
 def record_page(

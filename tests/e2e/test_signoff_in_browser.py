@@ -37,10 +37,12 @@ def _sign(care: CareApp, page: Any, run_id: str, member: str, code: str, shot: P
     page.get_by_role("menuitem", name="Resume").click()
     dialog = page.get_by_role("dialog", name="Resume Flow Run")
     for _ in range(3):  # the page re-renders as it polls the run; fill until it holds
-        _choose(page, dialog, "Member", member)
-        _choose(page, dialog, "Verdict", "approve")
-        dialog.get_by_role("textbox", name="Authenticator code").fill(code)
-        dialog.get_by_role("textbox", name="Comment (Optional)").fill("Read the record; agreed.")
+        _choose(page, dialog, "You are", member)
+        _choose(page, dialog, "Do you approve it?", "I approve")
+        dialog.get_by_role("textbox", name="Your authenticator code").fill(code)
+        dialog.get_by_role("textbox", name="Your comment (Optional)").fill(
+            "Read the record; agreed."
+        )
         if _holds(dialog, member, code):
             break
     else:
@@ -68,9 +70,10 @@ def _choose(page: Any, dialog: Any, field: str, value: str) -> None:
 
 def _holds(dialog: Any, member: str, code: str) -> bool:
     return bool(
-        dialog.get_by_role("button", name="Select Member").inner_text().strip() == member
-        and dialog.get_by_role("button", name="Select Verdict").inner_text().strip() == "approve"
-        and dialog.get_by_role("textbox", name="Authenticator code").input_value() == code
+        dialog.get_by_role("button", name="Select You are").inner_text().strip() == member
+        and dialog.get_by_role("button", name="Select Do you approve it?").inner_text().strip()
+        == "I approve"
+        and dialog.get_by_role("textbox", name="Your authenticator code").input_value() == code
     )
 
 

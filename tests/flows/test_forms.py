@@ -8,7 +8,7 @@ import pytest
 
 from flows.forms import form_fields, prefect_form
 from models import answers
-from models.answers import FormAnswer, ReviewAnswer
+from models.answers import Choices, FormAnswer, ReviewAnswer
 from policy import resolutions
 from policy.resolutions import ResolutionEntry
 
@@ -51,7 +51,7 @@ def test_a_form_has_the_fields_of_earlier_releases(definition: type[FormAnswer])
     assert schema["title"] == definition.form_title
     assert list(schema["properties"]) == EARLIER[definition.form_title]
     who = next(iter(schema["properties"].values()))
-    assert who["enum"] == ["ana", "ben"] and who["title"] in ("Member", "Reviewer")
+    assert who["enum"] == ["ana", "ben"] and who["title"] == "You are"
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.form_title)
@@ -62,10 +62,59 @@ def test_what_the_form_submits_parses_back_with_its_definition(
     submitted = form.model_validate(_filled(form.model_json_schema())).model_dump()
     parsed = definition.model_validate(submitted).model_dump()
     parsed.pop("resolutions", None)  # the review's tick boxes, folded (see below)
-    assert parsed == {name: submitted[name] for name in parsed}
+    assert parsed == {name: _value(definition, name, submitted[name]) for name in parsed}
     assert set(submitted) - set(parsed) <= {"description"} | {
         name for name in submitted if name.startswith("resolve_")
     }
+
+
+def _value(definition: type[FormAnswer], name: str, given: Any) -> Any:
+    """What the record keeps of a choice the form offered by its label: its key."""
+    info = definition.model_fields[name]
+    marker = next((m for m in info.metadata if isinstance(m, Choices)), None)
+    return marker.value_of(given) if marker else given
+
+
+def test_choices_read_as_sentences_and_are_recorded_by_their_keys() -> None:
+    properties = _schema(ReviewAnswer, ["ana"])["properties"]
+    violation = properties["violation"]
+    assert violation["title"] == "Was it a violation of the Code of Conduct?"
+    assert violation["enum"] == [
+        "Yes, it was a violation",
+        "No, it was not a violation",
+        "Not determined",
+    ]
+    assert violation["default"] == "Not determined"
+    assert properties["resolve_no_action"]["title"] == "Resolve with: No action"
+    assert not [p["title"] for p in properties.values() if "_" in p["title"]]  # no raw keys
+    by_label = ReviewAnswer.model_validate(
+        {
+            "reviewer": "ana",
+            "code": "1",
+            "violation": "Yes, it was a violation",
+            "severity": "High",
+            "intentional": "Not clear",
+            "category": "Unwelcome physical contact",
+        }
+    )
+    assert (by_label.violation, by_label.severity, by_label.intentional, by_label.category) == (
+        "yes",
+        "high",
+        "unclear",
+        "unwelcome_contact",
+    )
+    earlier = ReviewAnswer.model_validate(  # a form of an earlier release sent the keys
+        {"reviewer": "ana", "code": "1", "violation": "no", "category": "harassment"}
+    )
+    assert (earlier.violation, earlier.category) == ("no", "harassment")
+    signoff = _schema(answers.SignoffAnswer, ["ana"])["properties"]["verdict"]
+    assert signoff["title"] == "Do you approve it?" and "I approve" in signoff["enum"]
+    assert (
+        answers.SignoffAnswer.model_validate(
+            {"member": "ana", "verdict": "I approve", "code": "1"}
+        ).verdict
+        == "approve"
+    )
 
 
 def _filled(schema: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +154,7 @@ def test_a_resolution_added_to_the_catalogue_is_in_the_form_and_the_answer(
     apology = ResolutionEntry("apologise", "Ask the participant to apologise", "care")
     monkeypatch.setattr(resolutions, "CATALOGUE", (*resolutions.CATALOGUE, apology))
     fields = form_fields(ReviewAnswer, ["ana"])
-    assert fields["resolve_apologise"][1].title == "Resolution: apologise"
+    assert fields["resolve_apologise"][1].title == "Resolve with: Ask the participant to apologise"
     assert list(fields).index("resolve_apologise") == list(fields).index("other_resolution") - 1
     review = ReviewAnswer.model_validate(
         {"reviewer": "ana", "code": "1", "resolve_apologise": True, "resolve_no_action": True}

@@ -74,6 +74,9 @@ def test_an_incident_runs_from_report_to_close(team: Seeded, host: object) -> No
         assert ben is not None and ben.comment == "agreed" and ben.channel == "ui"
     statement_file = get_settings().published / "statements" / f"{code}.md"
     assert statement_file.read_text().strip() == STATEMENT
+    with db.session_scope() as session:  # the team channel hears where it was published
+        notices = session.scalars(select(Message).where(Message.purpose == "team_notice"))
+        assert any(f"statements/{code}.md" in n.body for n in notices)
 
 
 def test_a_wrong_code_is_refused_and_the_form_asks_again(team: Seeded, host: object) -> None:

@@ -127,7 +127,9 @@ def _refused_reviews(run_id: str, codes: Codes) -> None:
     wait_for(_asks_again(run_id, "The answer of the member chosen (not a CARE member) was not"))
     _clean(run_id)
     _raw_answer(run_id, {"reviewer": "dev", "needs_more_information": TYPED["bool_field"]})
-    wait_for(_asks_again(run_id, "not valid: ", '"Needs more information"'))
+    wait_for(
+        _asks_again(run_id, "not valid: ", '"More information is needed before the team decides"')
+    )
     _clean(run_id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faulthandler
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -72,14 +73,32 @@ def answer_form(run_id: str | UUID, values: dict[str, object], timeout: float = 
 
     deadline = time.monotonic() + timeout
     while True:
-        wait_for(lambda: waiting_form(run_id), timeout=max(deadline - time.monotonic(), 1))
+        keyset = wait_for(lambda: waiting_form(run_id), timeout=max(deadline - time.monotonic(), 1))
         ready = {key: value() if callable(value) else value for key, value in values.items()}
+        ready = _as_offered(run_id, keyset, ready)
         try:
             resume_flow_run(UUID(str(run_id)), run_input=ready)
             return
         except NotPausedError:  # woken in the meantime (as a member would, submit again)
             if time.monotonic() > deadline:
                 raise
+
+
+def _as_offered(run_id: str | UUID, keyset: object, values: dict[str, object]) -> dict[str, object]:
+    """A choice given by its key, as the form offers it: by its label, if its list has that."""
+    from models.answers import offered
+
+    if not isinstance(keyset, dict) or "schema" not in keyset:
+        return values
+    with get_client(sync_client=True) as client:
+        schema = json.loads(client.read_flow_run_input(UUID(str(run_id)), keyset["schema"]))
+    fields: dict[str, dict[str, object]] = schema.get("properties", {})
+    shown = dict(values)
+    for key, value in values.items():
+        choices = fields.get(key, {}).get("enum")
+        if isinstance(choices, list) and value not in choices and offered(key, value) in choices:
+            shown[key] = offered(key, value)
+    return shown
 
 
 def delete_all_runs() -> None:
