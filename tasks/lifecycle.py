@@ -11,7 +11,7 @@ from adapters.deliver import deliver
 from adapters.follow_up import carry_out
 from models import db
 from models.answers import ConversationAnswer, FindingsAnswer, ReviewAnswer, StatementAnswer
-from models.tables import Party, Report
+from models.tables import Report
 from models.validation import InvalidInput
 from policy.members import available
 from policy.signoff import DecisionKind, DecisionStatus
@@ -21,6 +21,7 @@ from record.acts import conflict
 from record.acts.follow import FollowUp
 from record.incidents import conflicted_handles, get_incident, set_status
 from record.members import member_views
+from record.parties import list_parties
 
 ORDER = list(IncidentStatus)
 
@@ -40,7 +41,7 @@ class IncidentView(BaseModel):
 def read_incident(code: str) -> IncidentView:
     with db.session_scope() as session:
         incident = get_incident(session, code)
-        parties = session.query(Party).filter(Party.incident_id == incident.id).all()
+        parties = list_parties(session, incident)  # one entry a person: merged ones hidden
         return IncidentView(
             code=incident.code,
             status=incident.status,
