@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from intake.console import actions, signin, views
+from intake.console import actions, parties, signin, views
 
 router = APIRouter(prefix="/console")
 router.include_router(signin.router)
 router.include_router(views.router)
 router.include_router(actions.router)
+router.include_router(parties.router)
 
 __all__ = ["router"]
