@@ -45,6 +45,7 @@ def add(
     with db.session_scope() as session:
         incident = _incident(session, code, who)
         code = incident.code
+        problem: str | None = None
         try:
             add_party_by_member(
                 session,
@@ -58,8 +59,6 @@ def add(
             )
         except InvalidInput as exc:
             problem = str(exc)
-        else:
-            problem = None
     return _answer(request, who, code, problem, "party")
 
 
@@ -76,6 +75,7 @@ def merge(
     with db.session_scope() as session:
         incident = _incident(session, code, who)
         code = incident.code
+        problem: str | None = None
         try:
             merge_parties(
                 session,
@@ -87,8 +87,6 @@ def merge(
             )
         except InvalidInput as exc:
             problem = str(exc)
-        else:
-            problem = None
     return _answer(request, who, code, problem, "party-merge")
 
 
@@ -109,6 +107,7 @@ def edit(
     with db.session_scope() as session:
         incident = _incident(session, code, who)
         code = incident.code
+        problem: str | None = None
         try:
             edit_party(
                 session,
@@ -120,8 +119,6 @@ def edit(
             )
         except InvalidInput as exc:
             problem = str(exc)
-        else:
-            problem = None
     return _answer(request, who, code, problem, "party-edit")
 
 
