@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from care_cli import ack, aftercare, errors, intake, keys, lifecycle, outbox, records
+from care_cli import ack, aftercare, errors, intake, keys, lifecycle, outbox, parties, records
 from models import db, migrate
 from models.validation import InvalidInput, iso_date
 from record import audit
@@ -33,6 +33,7 @@ records.register(app)
 lifecycle.register(app)
 intake.register(app)
 aftercare.register(app)
+parties.register(app)
 app.command("ack")(ack.ack)
 app.command("outbox")(outbox.show)
 console = Console()

@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, Field, model_validator
 
 from policy.categories import CATEGORY_LABELS, Category
+from policy.parties import Role, parse_new_parties
 from policy.resolutions import Severity, Violation, catalogue
 
 INTENT = ("yes", "no", "unclear")
@@ -145,6 +146,13 @@ class ReviewAnswer(FormAnswer):
             default=Violation.undetermined.value, title="Was it a violation of the Code of Conduct?"
         )
     )
+    new_parties: str = Field(
+        default="",
+        title="People to add to the record",
+        description='One "role: name" a line (reporter, reported, target or witness), e.g. '
+        '"reported: Alex Doe". They are numbered on from the parties above, so the bad '
+        "actors below may name them.",
+    )
     bad_actors: str = Field(
         default="", title="Bad actors: who behaved badly, by pseudonym (e.g. P2)"
     )
@@ -183,6 +191,10 @@ class ReviewAnswer(FormAnswer):
     def conflicts(self) -> list[str]:
         """The handles of the members declaring a conflict."""
         return [h.lower() for h in _split(self.conflicts_declared)]
+
+    def people_to_add(self) -> list[tuple[Role, str]]:
+        """The people this review adds, as (role, name); PartyRefused says which entry is wrong."""
+        return parse_new_parties(self.new_parties)
 
     def pseudonyms(self) -> list[str]:
         """The bad actors named, as pseudonyms (P2)."""

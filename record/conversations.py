@@ -11,7 +11,7 @@ from models.db import utcnow
 from models.tables import Conversation, Incident, Member, Party
 from policy.conversations import choose_conversation_pair
 from policy.refusals import NOT_HOLDER
-from record import audit, decisions
+from record import audit, decisions, parties
 from record.incidents import add_note, conflicted_handles
 from record.members import member_views
 from record.review import ReviewRefused, approved_outcome, refused
@@ -30,9 +30,7 @@ def plan_conversations(session: Session, incident: Incident) -> list[int]:
 
 
 def _assign(session: Session, incident: Incident, pseudonym: str) -> None:
-    party = session.scalar(
-        select(Party).where(Party.incident_id == incident.id, Party.pseudonym == pseudonym)
-    )
+    party = parties.find_party(session, incident, pseudonym)  # a merged one: the kept one
     if party is None or session.scalar(
         select(Conversation.id).where(Conversation.party_id == party.id)
     ):
@@ -60,7 +58,7 @@ def _assign(session: Session, incident: Incident, pseudonym: str) -> None:
         action="conversation.assign",
         incident_code=incident.code,
         conversation=conv.id,
-        party=pseudonym,
+        party=party.pseudonym,
         members=[first, second],
     )
 
@@ -71,6 +69,7 @@ def conversation_members(session: Session, conversation_id: int) -> tuple[str, s
     assert conv is not None
     a, b = session.get(Member, conv.member_a_id), session.get(Member, conv.member_b_id)
     party = session.get(Party, conv.party_id) if conv.party_id else None
+    party = parties.resolve(session, party) if party is not None else None
     assert a is not None and b is not None
     return a.handle, b.handle, party.pseudonym if party else "-"
 

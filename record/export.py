@@ -45,8 +45,10 @@ def incident_markdown(session: Session, incident: Incident) -> str:
             r.narrative,
         ]
     out += ["", "## Parties"]
+    merged = {p.id: p.pseudonym for p in incident.parties}
     out += [
         f"- {p.pseudonym} ({p.role}): {p.name or '-'} {p.contact or ''}".rstrip()
+        + (f" (merged into {merged[p.merged_into_id]})" if p.merged_into_id else "")
         for p in incident.parties
     ] or ["- none recorded"]
     conflicts = session.scalars(

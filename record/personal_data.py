@@ -75,10 +75,13 @@ def _report_needles(session: Session) -> Iterator[Needle]:
 
 
 def _party_needles(session: Session) -> Iterator[Needle]:
-    rows = session.execute(select(Party.name, Party.contact, Party.organisation, Party.talk_title))
-    for name, contact, organisation, talk_title in rows:
+    rows = session.execute(
+        select(Party.name, Party.contact, Party.organisation, Party.talk_title, Party.description)
+    )
+    for name, contact, organisation, talk_title, description in rows:
         yield from needles_for(DataKind.name, name, parts=True)
         yield from _contact(contact)
+        yield from _named_in(description)  # "Sam's manager, Jo Bloggs": the names in it
         yield from needles_for(DataKind.organisation, organisation)
         yield from needles_for(DataKind.talk_title, talk_title)
 
@@ -99,6 +102,7 @@ def free_texts(session: Session) -> Iterator[str]:
         select(Report.where_text),
         select(Report.when_text),
         select(Note.body),
+        select(Party.description),
         select(ReviewOutcome.what_happened),
         select(ReviewOutcome.information_to_gather),
         select(ReviewOutcome.findings),

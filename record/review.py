@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from models.answers import INTENT, ReviewAnswer
 from models.db import utcnow
-from models.tables import Decision, Incident, Member, Party, ReviewOutcome
+from models.tables import Decision, Incident, Member, ReviewOutcome
 from models.validation import InvalidInput
 from policy.categories import Category
+from policy.parties import PartyRefused
 from policy.refusals import not_counted
 from policy.resolutions import Severity, Violation, check_outcome, validate_resolutions
 from policy.signoff import DecisionKind, DecisionStatus
-from record import audit, decisions
+from record import audit, decisions, parties
 
 PSEUDONYM = re.compile(r"P\d{1,4}")
 
@@ -74,25 +75,41 @@ def _check(session: Session, incident: Incident, review: ReviewAnswer) -> list[s
         raise ReviewRefused(str(exc)) from exc
     if review.intentional not in INTENT:
         raise ReviewRefused(f"intentional must be one of {', '.join(INTENT)}")
-    _check_bad_actors(session, incident, review.pseudonyms())
     return chosen
 
 
-def _check_bad_actors(session: Session, incident: Incident, bad_actors: list[str]) -> None:
-    """Pseudonyms of the incident's parties; a refusal never repeats what was typed."""
+def _check_bad_actors(session: Session, incident: Incident, bad_actors: list[str]) -> list[str]:
+    """The parties named, as the pseudonyms they stand for now (a merged one names the kept
+    one); a refusal never repeats what was typed."""
     for position, entry in enumerate(bad_actors, start=1):
         if not PSEUDONYM.fullmatch(entry):
             raise ReviewRefused(
                 f'"Bad actors" must be pseudonyms such as P1, separated by commas; '
                 f"you typed something else as entry {position}"
             )
-    known = set(session.scalars(select(Party.pseudonym).where(Party.incident_id == incident.id)))
-    unknown = sorted(set(bad_actors) - known)  # pseudonyms, and nothing else, by now
+    found = {p: parties.find_party(session, incident, p) for p in bad_actors}
+    unknown = sorted(p for p, party in found.items() if party is None)
     if unknown:
-        parties = ", ".join(sorted(known)) or "none recorded yet"
+        known = ", ".join(p.pseudonym for p in parties.list_parties(session, incident))
         raise ReviewRefused(
             f'"Bad actors": {", ".join(unknown)} not a party of {incident.code} '
-            f"(its parties: {parties})"
+            f"(its parties: {known or 'none recorded yet'}). Add the person first: in this "
+            'form\'s "People to add" (e.g. "reported: their name"), on the console\'s record '
+            f"page under People involved, or with `care party add {incident.code} --role "
+            "reported --name NAME --member YOUR-HANDLE`."
+        )
+    return sorted({party.pseudonym for party in found.values() if party is not None})
+
+
+def _add_people(session: Session, incident: Incident, review: ReviewAnswer, member: Member) -> None:
+    """Record the people the review adds, before its bad actors are checked."""
+    try:
+        people = review.people_to_add()
+    except PartyRefused as exc:
+        raise ReviewRefused(f'"People to add": {exc}') from exc
+    for role, name in people:
+        parties.record_party(
+            session, incident, role_=role.value, name=name, actor=member.handle, via="review"
         )
 
 
@@ -129,7 +146,10 @@ def record_review(
             reason=str(refusal),
         )
         raise refused(member, str(refusal))
+    _add_people(session, incident, review, member)
     chosen = _check(session, incident, review)
+    bad_actors = [] if review.needs_more_information else review.pseudonyms()
+    named = _check_bad_actors(session, incident, bad_actors)
     outcome = ReviewOutcome(
         incident_id=incident.id,
         reviewer_id=member.id,
@@ -137,7 +157,7 @@ def record_review(
         information_to_gather=review.information_to_gather or None,
         what_happened=review.what_happened or None,
         violation=None if review.needs_more_information else review.violation,
-        bad_actors=sorted(set(review.pseudonyms())),
+        bad_actors=named,
         intentional=review.intentional,
         severity=review.severity,
         resolutions=chosen,

@@ -19,7 +19,7 @@ from models.answers import (
     ReviewAnswer,
     StatementAnswer,
 )
-from models.tables import Party, Report
+from models.tables import Report
 from models.validation import InvalidInput
 from policy.members import available
 from policy.refusals import not_counted
@@ -31,6 +31,7 @@ from record.acts.follow import FollowUp
 from record.identity import find_member
 from record.incidents import conflicted_handles, get_incident, set_status
 from record.members import member_views
+from record.parties import list_parties
 
 ORDER = list(IncidentStatus)
 
@@ -50,7 +51,7 @@ class IncidentView(BaseModel):
 def read_incident(code: str) -> IncidentView:
     with db.session_scope() as session:
         incident = get_incident(session, code)
-        parties = session.query(Party).filter(Party.incident_id == incident.id).all()
+        parties = list_parties(session, incident)  # one entry a person: merged ones hidden
         return IncidentView(
             code=incident.code,
             status=incident.status,

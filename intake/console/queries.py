@@ -5,6 +5,7 @@ A member with an unwaived conflict on an incident gets only its code and status.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,8 +28,11 @@ from models.tables import (
 from policy.waiting import HEADINGS, StepKind
 from record import decisions, waiting
 from record.acts import form_answer
+from record.acts.party import PartyRead
+from record.acts.party import read as read_party
 from record.incidents import conflicted_handles, get_incident
 from record.outcomes import shown_path, statement_path
+from record.parties import list_parties
 from record.waiting import WaitingItem
 
 CLOSED = "closed"
@@ -82,6 +86,7 @@ class RecordView:
     conversations: list[Conversation] = field(default_factory=list)
     my_conversations: list[Conversation] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    parties: list[PartyRead] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     timeline: list[AuditEntry] = field(default_factory=list)
     statement: Published | None = None
@@ -139,6 +144,7 @@ def record(session: Session, incident: Incident, *, member_id: int, handle: str)
         if c.status == "open" and member_id in (c.member_a_id, c.member_b_id)
     ]
     view.notes = list(session.scalars(select(Note).filter_by(**where).order_by(Note.id)))
+    view.parties = [read_party(session, p) for p in list_parties(session, incident)]
     view.pages = list(session.scalars(select(Page).filter_by(**where).order_by(Page.id)))
     view.timeline = list(
         session.scalars(
@@ -181,3 +187,34 @@ def drafts_to_finish(session: Session, member_id: int, handle: str) -> list[tupl
         if incident is not None and handle not in conflicted_handles(session, incident.id):
             found.append((draft, incident.code))
     return found
+
+
+SAID = {
+    "party.add": "{pseudonym} ({role}) recorded under People involved.",
+    "party.edit": "{pseudonym} ({role}) changed under People involved.",
+    "party.merge": "{merged} merged into {into}: one person under People involved.",
+}
+PARTY_DONE = {"party": "party.add", "party-edit": "party.edit", "party-merge": "party.merge"}
+
+
+def party_done(session: Session, incident: Incident, handle: str, done: str) -> str | None:
+    """What the member's last change to the people involved was, in words (pseudonyms only)."""
+    action = PARTY_DONE.get(done)
+    if action is None:
+        return None
+    last = session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.incident_code == incident.code,
+            AuditEntry.actor == handle,
+            AuditEntry.action == action,
+        )
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+    if last is None:
+        return "Nothing was changed under People involved."
+    try:
+        return SAID[action].format(**json.loads(last.detail))
+    except (ValueError, KeyError):
+        return "Your change is recorded under People involved."

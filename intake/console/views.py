@@ -111,11 +111,15 @@ def record_page(
         context = {
             "who": who,
             "view": view,
-            "done": DONE.get(request.query_params.get("done", "")),
+            "done": _done(session, incident, who, request.query_params.get("done", "")),
             "error": error,
             "nav": "incidents",
         }
         return page(request, "incident.html", context, status=status)
+
+
+def _done(session: Session, incident: Incident, who: Viewer, done: str) -> str | None:
+    return DONE.get(done) or queries.party_done(session, incident, who.handle, done)
 
 
 @router.get("/incidents/{code}", include_in_schema=False)

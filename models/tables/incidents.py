@@ -110,6 +110,9 @@ class Party(Base):
     organisation: Mapped[str | None] = mapped_column(EncryptedText())
     talk_title: Mapped[str | None] = mapped_column(EncryptedText())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # two entries found to be one person: this one now stands for the party it names
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    merged_at: Mapped[datetime | None]
 
 
 class ConflictDeclaration(Base):

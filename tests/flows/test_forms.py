@@ -26,10 +26,10 @@ DEFINITIONS = [
 EARLIER = {
     "Review": [
         "reviewer", "code", "needs_more_information", "information_to_gather", "what_happened",
-        "category", "violation", "bad_actors", "intentional", "severity", "resolve_no_action",
-        "resolve_stop_behaviour", "resolve_no_further_contact", "resolve_do_not_publish_video",
-        "resolve_cancel_talk", "resolve_remove_without_refund", "resolve_other",
-        "other_resolution", "reporter_explanation", "happened_in_public",
+        "category", "violation", "new_parties", "bad_actors", "intentional", "severity",
+        "resolve_no_action", "resolve_stop_behaviour", "resolve_no_further_contact",
+        "resolve_do_not_publish_video", "resolve_cancel_talk", "resolve_remove_without_refund",
+        "resolve_other", "other_resolution", "reporter_explanation", "happened_in_public",
         "law_enforcement_involved", "conflicts_declared",
     ],
     "Findings": ["member", "code", "findings"],

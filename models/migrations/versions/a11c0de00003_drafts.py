@@ -1,7 +1,7 @@
 """drafts: refused answers kept, encrypted, for their member to finish
 
 Revision ID: a11c0de00003
-Revises: e5a1c3d7f9b2
+Revises: a11c0de00001
 Create Date: 2026-12-02 16:10:00
 """
 
@@ -14,7 +14,7 @@ import models.crypto
 import models.db
 
 revision: str = "a11c0de00003"
-down_revision: str | None = "e5a1c3d7f9b2"
+down_revision: str | None = "a11c0de00001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
