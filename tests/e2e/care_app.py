@@ -38,10 +38,11 @@ START_TIMEOUT_S = 180.0
 # a review outcome as a member fills in the review form (the incident run's first pause)
 REVIEW = {
     "what_happened": "Unwelcome remarks at the coffee break",
-    "category": "harassment",
-    "violation": "yes",
-    "intentional": "yes",
-    "severity": "medium",
+    # a drop-down offers labels, as a member sees them; the record keeps its keys
+    "category": "Harassment",
+    "violation": "Yes, it was a violation",
+    "intentional": "Yes, on purpose",
+    "severity": "Medium",
     "resolve_stop_behaviour": True,
     "reporter_explanation": "The behaviour broke the code of conduct.",
 }
