@@ -393,6 +393,7 @@ def care_env(data_dir: Path, intake_port: int, prefect_port: int) -> dict[str, s
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",
             "PYTHONUNBUFFERED": "1",
+            "COLUMNS": "160",  # the CLI's lines as a wide terminal shows them, unwrapped
         }
     )
     return env

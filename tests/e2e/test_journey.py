@@ -15,6 +15,8 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.care_app import STEP_S, CareApp, Console, wait_for
 
 REPORT = {
@@ -106,6 +108,7 @@ def _open_signoff(care: CareApp, code: str) -> str | None:
     return None
 
 
+@pytest.mark.timeout(1200)  # people's pace: a review's code waits 45 s, sign-offs, texts
 def test_an_incident_from_a_web_report_to_its_close(care: CareApp) -> None:
     started = time.monotonic()
     actions = Actions()
@@ -187,7 +190,9 @@ def test_an_incident_from_a_web_report_to_its_close(care: CareApp) -> None:
             },
         )
         actions.did("prefect")
-        form = paused_form(care, run_id, after=form["description"])
+        if number == 0:  # the form asks again, saying the first notes counted
+            form = paused_form(care, run_id, after=form["description"])
+            assert f"recorded (by {member})" in form["description"], form["description"]
 
     # the AV team is told what to do (case code and action only); the reporter's message
     # is read by two members before their approvals count
@@ -218,10 +223,12 @@ def test_an_incident_from_a_web_report_to_its_close(care: CareApp) -> None:
     record = ana.get(f"/console/incidents/{code}").text
     assert "closed" in record.lower()
     drafted = care.care("transparency-report", "democon")
-    path = re.search(r"draft written: (\S+\.md)", drafted)
+    path = re.search(r"draft written: *(\S+?\.md)", drafted.replace("\n", ""))
     assert path is not None, drafted
     draft = Path(path.group(1)).read_text()
-    assert "1 incident" in draft or "| 1 |" in draft, draft
+    # counted (as "fewer than 3": small counts are never shown exactly), and nothing personal
+    assert "Distinct incidents (duplicate reports merged): fewer than 3" in draft, draft
+    assert "Urgent incidents: 0" in draft, draft
     for secret in ("Sam Doe", "Alex Roe", "Riley", "riley@example.org"):
         assert secret not in draft
     print(
