@@ -66,6 +66,9 @@ def test_a_killed_host_loses_nothing_and_repeats_nothing(team: Seeded, tmp_path:
         }
         for code in (waiting_signoff, waiting_message):
             answer_form(runs[code], {"reviewer": "ana", "code": codes.later("ana"), **NO_VIOLATION})
+            # as a member does: the next review once this one counted (her codes are used in
+            # order: an answer read after one with a later code is refused as a reused code)
+            pending(code, "review_outcome")
         approve_cli(pending(waiting_message, "review_outcome").id, "ben", codes)
         message_decision = pending(waiting_message, "reporter_message")
         wait_for(lambda: waiting_form(runs[waiting_review]))
