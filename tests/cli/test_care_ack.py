@@ -53,7 +53,8 @@ def test_ack_with_a_valid_code_stops_paging_and_names_the_first_responder(
     assert again.returncode == 2
     assert (
         again.stderr.strip()
-        == f"care: acknowledgement of {urgent.code} not counted: the code was already used (each code counts once); type the next code your app shows"
+        == f"care: acknowledgement of {urgent.code} not counted: the code was already used "
+        "(each code counts once); type the next code your app shows"
     )
     trail = [(actor, action) for actor, action, _d in audit_actions(urgent.code)]
     assert ("dev", "page.ack") in trail and ("dev", "page.ack_refused") in trail
