@@ -30,8 +30,23 @@ def _texts_of_blob(blob: bytes) -> Iterator[str]:
 
 
 def found_in_files(paths: Iterable[Path], secrets: Iterable[str]) -> list[tuple[str, str]]:
-    """(file name, secret) for each secret found in a file, in the clear or in a token."""
+    """(file name, secret) for each secret found in a file, in the clear or in a token.
+
+    A SQLite write-ahead log can vanish while it is read (the last connection closing
+    checkpoints it into the database file, perhaps one already read): then every file is
+    read again, so nothing the log held escapes the scan.
+    """
     wanted = [s.lower() for s in secrets]
+    files = list(paths)
+    for _attempt in range(5):
+        try:
+            return _scan(files, wanted)
+        except FileNotFoundError:
+            continue
+    return _scan(files, wanted)
+
+
+def _scan(paths: list[Path], wanted: list[str]) -> list[tuple[str, str]]:
     hits = []
     for path in paths:
         if not path.is_file():
