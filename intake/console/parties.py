@@ -7,6 +7,8 @@ parties, so nothing follows the act. The page then says which pseudonym was reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
@@ -23,9 +25,25 @@ router = APIRouter(route_class=ConsoleRoute)
 ANCHOR = "#parties"
 
 
-def _answer(request: Request, who: Viewer, code: str, problem: str | None, done: str) -> Response:
-    """Back to the record: saying what was recorded, or (nothing recorded) why not."""
-    if problem is not None:  # the act's session is closed: nothing of it was kept
+def _act(
+    request: Request,
+    who: Viewer,
+    code: str,
+    csrf: str,
+    done: str,
+    act: Callable[[Session, str], object],
+) -> Response:
+    """Carry out the member's act on the incident; back to the record, saying what was
+    recorded, or (nothing recorded: the act's session is closed) why not."""
+    check_csrf(who, csrf)
+    problem: str | None = None
+    with db.session_scope() as session:
+        code = _incident(session, code, who).code
+        try:
+            act(session, code)
+        except InvalidInput as exc:
+            problem = str(exc)
+    if problem is not None:
         return record_page(request, who, code, error=("parties", problem), status=400)
     return RedirectResponse(f"/console/incidents/{code}?done={done}{ANCHOR}", status_code=303)
 
@@ -41,25 +59,23 @@ def add(
     csrf: str = Form(""),
     who: Viewer = Depends(viewer),
 ) -> Response:
-    check_csrf(who, csrf)
-    with db.session_scope() as session:
-        incident = _incident(session, code, who)
-        code = incident.code
-        problem: str | None = None
-        try:
-            add_party_by_member(
-                session,
-                incident_code=code,
-                handle=who.handle,
-                role=role,
-                name=name,
-                contact=contact,
-                description=description,
-                channel="console",
-            )
-        except InvalidInput as exc:
-            problem = str(exc)
-    return _answer(request, who, code, problem, "party")
+    return _act(
+        request,
+        who,
+        code,
+        csrf,
+        "party",
+        lambda session, code: add_party_by_member(
+            session,
+            incident_code=code,
+            handle=who.handle,
+            role=role,
+            name=name,
+            contact=contact,
+            description=description,
+            channel="console",
+        ),
+    )
 
 
 @router.post("/incidents/{code}/parties/merge", include_in_schema=False)
@@ -71,23 +87,21 @@ def merge(
     csrf: str = Form(""),
     who: Viewer = Depends(viewer),
 ) -> Response:
-    check_csrf(who, csrf)
-    with db.session_scope() as session:
-        incident = _incident(session, code, who)
-        code = incident.code
-        problem: str | None = None
-        try:
-            merge_parties(
-                session,
-                incident_code=code,
-                merged=merge,
-                into=into,
-                handle=who.handle,
-                channel="console",
-            )
-        except InvalidInput as exc:
-            problem = str(exc)
-    return _answer(request, who, code, problem, "party-merge")
+    return _act(
+        request,
+        who,
+        code,
+        csrf,
+        "party-merge",
+        lambda session, code: merge_parties(
+            session,
+            incident_code=code,
+            merged=merge,
+            into=into,
+            handle=who.handle,
+            channel="console",
+        ),
+    )
 
 
 @router.post("/incidents/{code}/parties/{pseudonym}", include_in_schema=False)
@@ -102,24 +116,22 @@ def edit(
     csrf: str = Form(""),
     who: Viewer = Depends(viewer),
 ) -> Response:
-    check_csrf(who, csrf)
     changes = {"role": role, "name": name, "contact": contact, "description": description}
-    with db.session_scope() as session:
-        incident = _incident(session, code, who)
-        code = incident.code
-        problem: str | None = None
-        try:
-            edit_party(
-                session,
-                incident_code=code,
-                pseudonym=pseudonym,
-                handle=who.handle,
-                changes=changes,
-                channel="console",
-            )
-        except InvalidInput as exc:
-            problem = str(exc)
-    return _answer(request, who, code, problem, "party-edit")
+    return _act(
+        request,
+        who,
+        code,
+        csrf,
+        "party-edit",
+        lambda session, code: edit_party(
+            session,
+            incident_code=code,
+            pseudonym=pseudonym,
+            handle=who.handle,
+            changes=changes,
+            channel="console",
+        ),
+    )
 
 
 def _incident(session: Session, code: str, who: Viewer) -> Incident:
