@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -67,6 +68,7 @@ def host(
     """Run the CARE host: start each incident's flows from the record (and run them)."""
     from deployments.host import Host
 
+    logging.getLogger("care").setLevel(logging.INFO)  # each round paged, the lease, restarts
     running = Host(dispatch=dispatch).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -165,6 +165,8 @@ def worker_failover(
                 "late_rounds": sum(late > 5 for late in lateness),
                 "max_lateness_s": summary(lateness)["max"],
                 "median_lateness_s": summary(lateness)["p50"],
+                "by_round": found.by_round(due),
+                "killed_after_s": round(killed - first, 1),
                 "duplicate_sms": found.duplicates,
                 "unrecorded_sms": found.unmatched,
                 "stuck_runs": len(stuck),

@@ -35,6 +35,21 @@ class Rounds:
     def missing(self, due: dict[tuple[str, int], float]) -> int:
         return sum(1 for key in due if key not in self.first)
 
+    def by_round(self, due: dict[tuple[str, int], float]) -> dict[int, dict[str, Any]]:
+        """Per round index: how many arrived, were missing, and their lateness."""
+        found: dict[int, dict[str, Any]] = {}
+        for (code, index), at in sorted(due.items()):
+            late = self.first.get((code, index))
+            row = found.setdefault(index, {"missing": 0, "lateness": []})
+            if late is None:
+                row["missing"] += 1
+            else:
+                row["lateness"].append(late - at)
+        return {
+            index: {"missing": row["missing"], **summary(row["lateness"])}
+            for index, row in found.items()
+        }
+
 
 def rounds(sent: list[Any], codes: set[str]) -> Rounds:
     """Match each SMS the fake accepted, by its SID, to the page CARE recorded."""
