@@ -114,7 +114,6 @@ def _send(out: MessageOut) -> Outcome:
 def _record(sent: dict[int, tuple[MessageOut, Outcome]]) -> None:
     """Record every hand-over's outcome on its page and its message, in one transaction."""
     with db.session_scope() as session:
-        audit.lock_chain(session)  # see deliver_pages
         for page_id in sorted(sent):
             out, outcome = sent[page_id]
             page = session.get(Page, page_id)
@@ -137,9 +136,6 @@ def deliver_pages(page_ids: list[int], *, after_a_stop: bool = False) -> list[st
         return []
     ordered = sorted(page_ids)  # rows locked in one order: two senders cannot deadlock
     with db.session_scope() as session:  # one transaction marks them all as sending
-        # the chain's lock before any page's row: every change of a page appends to the
-        # chain, so each transaction that changes pages takes the two in this order
-        audit.lock_chain(session)
         prepared = {i: _prepare(session, i, after_a_stop) for i in ordered}
     to_send = {i: ready.out for i, ready in prepared.items() if ready.out is not None}
     if len(to_send) == 1:
@@ -169,7 +165,6 @@ def fall_back(page_id: int) -> int:
     If none did, the failure is recorded and reported in the team channel.
     """
     with db.session_scope() as session:
-        audit.lock_chain(session)  # see deliver_pages
         page = session.get(Page, page_id)
         assert page is not None
         if page.channel != "sms":

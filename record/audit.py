@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.util import find_tables
 
 from models.db import utcnow
 from models.tables import AuditEntry
@@ -93,11 +94,13 @@ def _canonical_detail(detail: dict[str, Any]) -> str:
     return json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def lock_chain(session: Session) -> None:
-    """Wait for the chain's lock now, for the rest of the transaction (PostgreSQL; SQLite's
-    transactions already begin with the write lock). A transaction that locks rows and then
-    appends to the chain takes it first, so two such transactions cannot deadlock: one
-    waiting for a row the other locked, the other for the chain."""
+PENDING_KEY = "care_audit_pending"  # in Session.info: entries to chain at commit
+SAVEPOINTS_KEY = "care_audit_savepoints"  # in Session.info: savepoint -> entries before it
+
+
+def _lock_chain(session: Session) -> None:
+    """Wait for the chain's lock, for the rest of the transaction (PostgreSQL; SQLite's
+    transactions already begin with the write lock)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
 
@@ -110,31 +113,89 @@ def record(
     incident_code: str | None = None,
     **detail: Any,
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction."""
-    lock_chain(session)
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    """Record one entry, to be chained when the caller's transaction commits.
+
+    The chain takes one writer at a time, so the entries of a transaction are chained in
+    one step just before it commits (``chain_now``): the transaction holds the chain's
+    lock for that step only, not while it does its work. Its ``seq`` and hashes are set
+    then; an entry of a savepoint rolled back is never chained."""
     detail_json, salt = _canonical_detail(detail), secrets.token_hex(16)
     entry = AuditEntry(
-        seq=seq,
         at=utcnow(),
         actor=actor,
         action=action,
         incident_code=incident_code,
         detail=detail_json,
-        prev_hash=prev,
         salt=salt,
         actor_digest=digest(salt, actor),
         detail_digest=digest(salt, detail_json),
     )
-    entry.hash = _recompute(entry)
-    session.add(entry)
-    session.flush()
-    if extends_checkpoint(session, entry.seq):
-        session.info[HEAD_KEY] = (entry.seq, entry.hash)  # anchored once committed
+    session.info.setdefault(PENDING_KEY, []).append(entry)
     return entry
+
+
+def chain_now(session: Session) -> None:
+    """Chain the entries this transaction recorded (at commit, or now for their ``seq``).
+
+    The transaction's other changes are flushed first, so it holds every row lock it will
+    take before it waits for the chain's; while it holds the chain it only appends to it.
+    So no two transactions can deadlock, one waiting for a row the other locked, the
+    other for the chain."""
+    pending: list[AuditEntry] = session.info.pop(PENDING_KEY, [])
+    if not pending:
+        return
+    session.flush()
+    _lock_chain(session)
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    first = seq
+    for entry in pending:
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = _recompute(entry)
+        seq += 1
+    session.add_all(pending)
+    session.flush()
+    if extends_checkpoint(session, first):
+        session.info[HEAD_KEY] = (pending[-1].seq, pending[-1].hash)  # anchored once committed
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's entries wait for the commit
+        chain_now(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _chain_before_reading(state: ORMExecuteState) -> None:
+    """A transaction that reads the trail sees its own entries (as autoflush does rows)."""
+    if not (state.is_select and state.session.info.get(PENDING_KEY)):
+        return
+    if AuditEntry.__table__ in find_tables(state.statement, include_joins=True):
+        chain_now(state.session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(SAVEPOINTS_KEY, {})
+        marks[transaction] = len(session.info.get(PENDING_KEY, []))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_savepoints(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # (a savepoint's mark is read after it ends: rollback)
+        session.info.pop(SAVEPOINTS_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back savepoint's entries are never chained; nor a rolled-back transaction's."""
+    mark = session.info.get(SAVEPOINTS_KEY, {}).get(previous) if previous.nested else 0
+    pending = session.info.get(PENDING_KEY)
+    if pending is not None and mark is not None:
+        del pending[mark:]
 
 
 @dataclass(frozen=True)

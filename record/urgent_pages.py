@@ -148,7 +148,6 @@ def record_provider_status(
 
     Statuses only move forward: a late "sent" never undoes "delivered" or "failed".
     """
-    audit.lock_chain(session)  # before the page's row (adapters.paging.deliver_pages)
     page = session.scalar(select(Page).where(Page.provider_id == provider_id))
     status = PROVIDER_STATUSES.get(provider_status)
     if page is None or status is None or page.status in FINAL or page.status == status:

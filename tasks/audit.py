@@ -56,6 +56,7 @@ def _reset(actor: str) -> AuditHead:
         entry = audit.record(
             session, actor=actor, action="audit.reanchor", was=old.seq if old else None
         )
+        audit.chain_now(session)  # its seq and hash, for the checkpoint
         seq, head = entry.seq, entry.hash
     write_checkpoint(seq, head, force=True)
     posted = announce_audit_head(seq, head, reset=True)

@@ -137,10 +137,9 @@ def _record_round(incident_code: str, round_index: int, handles: tuple[str, ...]
     keys = [page_key(incident_code, round_index, handle, "sms") for handle in handles]
     with db.session_scope() as session:
         # the other one recorded it already (the usual case for the second to come): no
-        # need to queue for the audit chain's lock only to find that out
+        # need to wait on the pages' keys, or the audit chain, only to find that out
         if handles and recorded(session, keys) == len(keys):
             return []
-        audit.lock_chain(session)  # before the pages' rows (adapters.paging.deliver_pages)
         incident = get_incident(session, incident_code)
         ids = []
         for handle in handles:

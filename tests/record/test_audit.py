@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import sqlalchemy as sa
 
 from models import db
@@ -146,6 +148,68 @@ def test_detail_refuses_non_scalar_values(care_db: str) -> None:
             assert "payload" in str(exc)
         else:
             raise AssertionError("a nested detail was accepted")
+
+
+# -- entries are chained when their transaction commits ----------------------------------
+def _actions() -> list[str]:
+    with db.engine().connect() as conn:
+        query = sa.text("SELECT action FROM audit_entries ORDER BY seq")
+        return list(conn.execute(query).scalars())
+
+
+def test_an_entry_of_a_rolled_back_savepoint_is_never_chained(care_db: str) -> None:
+    with db.session_scope() as session:
+        audit.record(session, actor="ana", action="kept.before")
+        try:
+            with session.begin_nested():
+                audit.record(session, actor="ana", action="dropped")
+                raise LookupError("refused")
+        except LookupError:
+            pass
+        with session.begin_nested():
+            audit.record(session, actor="ana", action="kept.savepoint")
+        audit.record(session, actor="ana", action="kept.after")
+    assert _actions() == ["kept.before", "kept.savepoint", "kept.after"]
+    assert _verify().ok
+
+
+def test_a_rolled_back_transaction_chains_nothing(care_db: str) -> None:
+    try:
+        with db.session_scope() as session:
+            audit.record(session, actor="ana", action="dropped")
+            raise LookupError("refused")
+    except LookupError:
+        pass
+    with db.session_scope() as session:
+        audit.record(session, actor="ana", action="kept")
+    assert _actions() == ["kept"] and _verify().ok
+
+
+def test_a_transaction_reads_its_own_entries(care_db: str) -> None:
+    with db.session_scope() as session:
+        audit.record(session, actor="ana", action="read.back")
+        assert audit.count(session) == 1
+        audit.record(session, actor="ana", action="read.again")
+    assert _actions() == ["read.back", "read.again"] and _verify().ok
+
+
+def test_a_transaction_at_work_does_not_hold_up_another_ones_entries(care_db: str) -> None:
+    """The chain's lock is held while a transaction commits, not while it works: paging
+    across processes queues for no one else's slow step."""
+    if not care_db.startswith("postgresql"):
+        pytest.skip("SQLite's transactions begin with the write lock")
+    with db.session_scope() as slow:
+        audit.record(slow, actor="ana", action="slow")
+        slow.flush()
+        with ThreadPoolExecutor(1) as pool:
+            other = pool.submit(_record_alone, "quick")
+            other.result(timeout=10)  # before: waited for the slow one's commit
+    assert _actions() == ["quick", "slow"] and _verify().ok
+
+
+def _record_alone(action: str) -> None:
+    with db.session_scope() as session:
+        audit.record(session, actor="bo", action=action)
 
 
 # -- a chain that cannot be shortened: anchored outside the table ------------------------
