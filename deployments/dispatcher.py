@@ -36,7 +36,7 @@ from prefect.states import Pending, Scheduled
 from prefect.types._datetime import now as prefect_now
 
 from deployments.catalog import PAGE, Catalog
-from deployments.lost_runs import lost
+from deployments.lost_runs import HEARTBEAT_S, lost
 from deployments.pool import DaemonPool
 from deployments.serving import URGENT_FLOWS, Dispatch
 
@@ -114,9 +114,10 @@ class Dispatcher:
         from prefect.flow_engine import run_flow
 
         # embedded: no heartbeats (the host reschedules its own orphans when it starts
-        # again, and each would be one more write to Prefect's SQLite); beside workers, as
-        # configured: a host that dies leaves runs that Prefect's zombie automation finds
-        heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if self._mode is Dispatch.ALL else {}
+        # again, and each would be one more write to Prefect's SQLite); beside workers a
+        # host that dies leaves runs that Prefect's zombie automation finds by their silence
+        beat = None if self._mode is Dispatch.ALL else HEARTBEAT_S
+        heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: beat}
         try:
             with temporary_settings(updates=heartbeats):
                 with get_client(sync_client=True) as client:

@@ -28,7 +28,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 
 from deployments.catalog import Catalog
 from deployments.dispatcher import Dispatcher
-from deployments.lost_runs import crash_stuck, ensure_zombie_automation
+from deployments.lost_runs import crash_stuck, ensure_zombie_automation, remove_zombie_automation
 from deployments.pager import FirstRoundPager
 from deployments.serving import Dispatch
 from deployments.starter import ESCALATION, STARTERS, RunStarter, Starter, missing
@@ -69,9 +69,12 @@ class Host:
     def start(self) -> Host:
         self.register_deployments()
         try:
-            ensure_zombie_automation(list(self._catalog.flows))
+            if self.dispatch is Dispatch.ALL:  # its runs send no heartbeat (dispatcher)
+                remove_zombie_automation()
+            else:
+                ensure_zombie_automation(list(self._catalog.flows))
         except Exception:  # Prefect without automations: the sweep still finds stuck runs
-            log.exception("could not create the automation for runs that stop heartbeating")
+            log.exception("could not set up the automation for runs that stop heartbeating")
         if self.dispatch is Dispatch.ALL:
             # the only process running CARE's flows: what it left Running is its own. Beside
             # workers (or another host) a Running run may be alive elsewhere; runs that lost

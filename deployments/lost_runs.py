@@ -8,6 +8,11 @@ that Failed or Crashed. Two means find them:
   30 s on CARE's processes), and CARE's setup creates the automation Prefect documents
   for zombie runs: a run of CARE's deployments that sends neither a heartbeat nor a new
   state for three heartbeats is marked Crashed.
+  CARE's automation starts counting when a run turns Running as well as at each
+  heartbeat: Prefect's recipe never finds a run whose process died before its first
+  heartbeat reached the server. The deployments (``prefect.yaml``) and the host's threads
+  set the heartbeat themselves, so no process runs CARE's flows without one; the embedded
+  host, the only process that runs them, sends none and needs no automation.
 - **What CARE adds**: Prefect has nothing for runs that never start. The host's sweep marks
   Crashed a run of CARE's deployments that has been Pending longer than ``STUCK_AFTER``.
 
@@ -56,7 +61,9 @@ def zombie_automation(
         name=AUTOMATION,
         description="CARE: a run that stopped heartbeating has lost its process; mark it Crashed",
         trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
+            # from its start too: a run whose process dies before its first heartbeat
+            # reaches Prefect (Prefect's own recipe waits for one) is found all the same
+            after={"prefect.flow-run.heartbeat", "prefect.flow-run.Running"},
             expect=ALIVE,
             match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
             match_related=ResourceSpecification({"prefect.resource.id": related}),
@@ -85,6 +92,15 @@ def ensure_zombie_automation(
                 return existing.id
             client.delete_automation(existing.id)  # deployments changed: one up-to-date copy
         return client.create_automation(wanted)
+
+
+def remove_zombie_automation() -> int:
+    """Delete CARE's zombie-run automation (the embedded host's runs send no heartbeat)."""
+    with get_client(sync_client=True) as client:
+        found = client.read_automations_by_name(AUTOMATION)
+        for existing in found:
+            client.delete_automation(existing.id)
+        return len(found)
 
 
 def lost(message: str | None) -> bool:

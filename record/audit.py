@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from models.db import utcnow
@@ -170,9 +171,12 @@ def _chain_before_commit(session: Session) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _chain_before_reading(state: ORMExecuteState) -> None:
     """A transaction that reads the trail sees its own entries (as autoflush does rows)."""
+    statement = state.statement
     if not (state.is_select and state.session.info.get(PENDING_KEY)):
         return
-    if AuditEntry.__table__ in find_tables(state.statement, include_joins=True):
+    if isinstance(statement, ClauseElement) and AuditEntry.__table__ in find_tables(
+        statement, include_joins=True
+    ):
         chain_now(state.session)
 
 

@@ -1,5 +1,6 @@
 """Runs that lost their process are found: a silent Running run by Prefect's zombie
-automation (as CARE's setup creates it), a run stuck Pending by the host's sweep."""
+automation (as CARE's setup creates it, also for a run that never sent a heartbeat), a run
+stuck Pending by the host's sweep."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def test_a_run_that_stops_heartbeating_is_marked_crashed(team: Seeded) -> None:
     ensure_zombie_automation(list(catalog.flows), silent_for=timedelta(seconds=10))
     alive = _run_of(catalog, "handle-incident", Running())
     silent = _run_of(catalog, "handle-incident", Running())
+    never = _run_of(catalog, "handle-incident", Running())  # died before its first beat
     for run_id in (alive, silent):
         emit_event(
             event="prefect.flow-run.heartbeat",
@@ -59,13 +61,14 @@ def test_a_run_that_stops_heartbeating_is_marked_crashed(team: Seeded) -> None:
                 }
             ],
         )
-        state = read_run(silent).state
-        if state is not None and state.type == StateType.CRASHED:
+        states = [read_run(run_id).state for run_id in (silent, never)]
+        if all(state is not None and state.type == StateType.CRASHED for state in states):
             break
         time.sleep(1)
-    silent_state, alive_state = read_run(silent).state, read_run(alive).state
-    assert silent_state is not None and silent_state.type == StateType.CRASHED
-    assert lost(silent_state.message)
+    for run_id in (silent, never):
+        state = read_run(run_id).state
+        assert state is not None and state.type == StateType.CRASHED and lost(state.message)
+    alive_state = read_run(alive).state
     assert alive_state is not None and alive_state.type == StateType.RUNNING
 
 
