@@ -115,7 +115,7 @@ class Production:
     def start_worker(self) -> subprocess.Popen[bytes]:
         name = f"worker-{len(self.workers) + 1}"
         command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", "care"]
-        worker = self.start(name, [*command, "--name", f"care-{name}"])
+        worker = self.start(name, [*command, "--limit", "4", "--name", f"care-{name}"])
         self.workers.append(worker)
         self.started(name, worker, "started!")
         return worker
