@@ -76,7 +76,11 @@ class Dispatcher:
         return len(runs)
 
     def dispatch_due(self, client: SyncPrefectClient) -> int:
-        """Claim the due Scheduled runs of CARE's deployments and run each in a thread."""
+        """Claim the due Scheduled runs of CARE's deployments and run each in a thread.
+
+        Each thread claims its run (Scheduled -> Pending, which Prefect grants to one
+        claimant only) before it runs it: twenty urgent runs due at once are claimed side
+        by side, not one request after another."""
         ids = self._catalog.ids.items()
         urgent = {d for name, d in ids if name in URGENT_FLOWS}
         served = [d for name, d in ids if self._mode.serves(name)]
@@ -86,14 +90,10 @@ class Dispatcher:
         due = _due(client, self._catalog.filter(served))
         for run in sorted(due, key=lambda r: r.deployment_id not in urgent):
             routine = run.deployment_id not in urgent
-            if not self._take(run.id, routine):
-                continue
-            result = client.set_flow_run_state(run.id, Pending())  # type: ignore[var-annotated]
             flow = self._catalog.flows.get(run.deployment_id) if run.deployment_id else None
-            if result.status != SetStateStatus.ACCEPT or flow is None:
-                self._done(run.id, routine)
+            if flow is None or not self._take(run.id, routine):
                 continue
-            self._pool.submit(self._execute, run.id, flow, routine)
+            self._pool.submit(self._claim_and_execute, run.id, flow, routine)
             claimed += 1
         return claimed
 
@@ -109,6 +109,19 @@ class Dispatcher:
                 return False  # the next poll claims it
             self._inflight.add(run_id)
             return True
+
+    def _claim_and_execute(self, run_id: UUID, flow: Flow[..., Any], routine: bool) -> None:
+        try:
+            with get_client(sync_client=True) as client:
+                result = client.set_flow_run_state(run_id, Pending())  # type: ignore[var-annotated]
+        except Exception:
+            self._done(run_id, routine)
+            log.exception("could not claim run %s; the next poll tries again", run_id)
+            return
+        if result.status != SetStateStatus.ACCEPT:
+            self._done(run_id, routine)  # another host claimed it
+            return
+        self._execute(run_id, flow, routine)
 
     def _execute(self, run_id: UUID, flow: Flow[..., Any], routine: bool) -> None:
         from prefect.flow_engine import run_flow

@@ -9,6 +9,7 @@ write at a time).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -33,6 +34,7 @@ class Starter:
     run_prefix: str
 
 
+URGENT_AT_ONCE = 8  # escalation runs created side by side
 ESCALATION = Starter("escalate-incident", Incident.escalation_flow_run_id, True, "escalate")
 STARTERS = (ESCALATION, Starter("handle-incident", Incident.flow_run_id, False, "incident"))
 
@@ -64,20 +66,25 @@ class RunStarter:
         return started
 
     def _start_urgent(self, starter: Starter, deployment_id: UUID) -> int:
-        started = 0
+        """Create the urgent incidents' runs side by side (twenty reports at once do not
+        wait on twenty requests to Prefect one after another)."""
         waiting = missing(starter)
         self._urgent_waiting = len(waiting)
-        for incident_id, code in waiting:
-            if not self._pager.sent(incident_id):
-                continue  # its pager pokes us when the round is out
-            try:
-                self.create_run(starter, deployment_id, incident_id, code)
-            except Exception:
-                self._urgent_waiting = 0  # Prefect refuses it: hold up nothing else
-                raise
+        ready = [(i, code) for i, code in waiting if self._pager.sent(i)]  # the others: poked
+        if not ready:
+            return 0
+
+        def create(incident_id: int, code: str) -> None:
+            self.create_run(starter, deployment_id, incident_id, code)
             self._pager.forget(incident_id)
-            started += 1
-        return started
+
+        with ThreadPoolExecutor(max_workers=min(len(ready), URGENT_AT_ONCE)) as pool:
+            done = [pool.submit(create, incident_id, code) for incident_id, code in ready]
+        failed = [error for job in done if (error := job.exception()) is not None]
+        if failed:
+            self._urgent_waiting = 0  # Prefect refuses them: hold up nothing else
+            raise failed[0]
+        return len(done)
 
     def _start_routine(self, starter: Starter, deployment_id: UUID) -> int:
         started = 0
