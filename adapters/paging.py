@@ -100,6 +100,39 @@ class Outcome:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Fallback:
+    """A failed SMS page's fallbacks on the member's other channels, queued and claimed."""
+
+    code: str
+    handle: str
+    round_index: int
+    prepared: dict[int, Prepared]
+
+
+def prepare_fallback(session: Session, page: Page) -> Fallback | None:
+    """Queue and claim a failed SMS page's fallbacks in the transaction that records its
+    failure (None for a page that is not an SMS).
+
+    In one transaction, because a round whose every SMS failed pages the next step at
+    once: were the fallbacks queued later, that step's acknowledgement could come first
+    and cancel them, and the member whose phone failed would never hear of the case.
+    """
+    if page.channel != "sms":
+        return None
+    incident = session.get(Incident, page.incident_id)
+    member = session.get(Member, page.member_id)
+    assert incident is not None and member is not None
+    prepared: dict[int, Prepared] = {}
+    for channel in FALLBACK_CHANNELS:
+        if _address(member, channel):
+            other, _new = add_page(
+                session, incident, member, round_index=page.round_index, channel=channel
+            )
+            prepared[other.id] = _prepare(session, other.id, after_a_stop=False)
+    return Fallback(incident.code, member.handle, page.round_index, prepared)
+
+
 def _send(out: MessageOut) -> Outcome:
     """Hand the message to its provider now (or leave it in the outbox); no database."""
     if not configured(out.channel, get_settings()):
@@ -111,8 +144,18 @@ def _send(out: MessageOut) -> Outcome:
         return Outcome("failed", error=str(exc))
 
 
-def _record(sent: dict[int, tuple[MessageOut, Outcome]]) -> None:
-    """Record every hand-over's outcome on its page and its message, in one transaction."""
+def _send_all(to_send: dict[int, MessageOut]) -> dict[int, Outcome]:
+    """Send side by side: a slow or failing provider holds up no other message."""
+    if len(to_send) <= 1:
+        return {i: _send(out) for i, out in to_send.items()}
+    with ThreadPoolExecutor(max_workers=min(len(to_send), 16)) as pool:
+        return dict(zip(to_send, pool.map(_send, to_send.values()), strict=True))
+
+
+def _record(sent: dict[int, tuple[MessageOut, Outcome]]) -> dict[int, Fallback]:
+    """Record every hand-over's outcome on its page and its message, in one transaction,
+    with the fallbacks of the SMS that failed."""
+    fallbacks: dict[int, Fallback] = {}
     with db.session_scope() as session:
         for page_id in sorted(sent):
             out, outcome = sent[page_id]
@@ -123,65 +166,65 @@ def _record(sent: dict[int, tuple[MessageOut, Outcome]]) -> None:
             outbox.mark(session, message, outcome.status, **details)
             message.claimed_at = None
             mark_page(session, page, outcome.status, **details)
+            if outcome.status in FAILED:
+                fallback = prepare_fallback(session, page)
+                if fallback is not None:
+                    fallbacks[page_id] = fallback
+    return fallbacks
 
 
 def deliver_pages(page_ids: list[int], *, after_a_stop: bool = False) -> list[str]:
-    """Send pages side by side (a slow or failing one holds up no other); an SMS that fails
-    falls back to the member's other channels. Return their statuses.
+    """Send pages side by side; an SMS that fails falls back to the member's other
+    channels. Return their statuses.
 
-    Three transactions whatever the number of pages: every change of a page appends to
-    the audit chain, and the chain takes one writer at a time. ``after_a_stop``: the pages
-    of a run that stopped, sent by the run started again (see ``_prepare``)."""
+    Few transactions whatever the number of pages (one to claim them, one to record how
+    they went, and as much again for the fallbacks). ``after_a_stop``: the pages of a run
+    that stopped, sent by the run started again (see ``_prepare``)."""
     if not page_ids:
         return []
     ordered = sorted(page_ids)  # rows locked in one order: two senders cannot deadlock
+    fallbacks: dict[int, Fallback] = {}
     with db.session_scope() as session:  # one transaction marks them all as sending
         prepared = {i: _prepare(session, i, after_a_stop) for i in ordered}
+        for page_id, ready in prepared.items():
+            if ready.status in FAILED:  # no address, or lost while sending: not by SMS
+                page = session.get(Page, page_id)
+                assert page is not None
+                fallback = prepare_fallback(session, page)
+                if fallback is not None:
+                    fallbacks[page_id] = fallback
     to_send = {i: ready.out for i, ready in prepared.items() if ready.out is not None}
-    if len(to_send) == 1:
-        outcomes = {i: _send(out) for i, out in to_send.items()}
-    elif to_send:
-        with ThreadPoolExecutor(max_workers=min(len(to_send), 16)) as pool:
-            outcomes = dict(zip(to_send, pool.map(_send, to_send.values()), strict=True))
-    else:
-        outcomes = {}
+    outcomes = _send_all(to_send)
     if outcomes:
-        _record({i: (to_send[i], outcome) for i, outcome in outcomes.items()})
+        fallbacks |= _record({i: (to_send[i], outcome) for i, outcome in outcomes.items()})
+    send_fallbacks(list(fallbacks.values()))
     status = {i: outcomes[i].status if i in outcomes else prepared[i].status for i in ordered}
-    for page_id in ordered:
-        if status[page_id] in FAILED:
-            fall_back(page_id)
     return [status[page_id] for page_id in page_ids]
 
 
-def deliver_page(page_id: int) -> str:
-    """Send one page (see deliver_pages); return its status."""
-    return deliver_pages([page_id])[0]
-
-
-def fall_back(page_id: int) -> int:
-    """Page the member of a failed SMS page on their other channels; return how many took it.
-
-    If none did, the failure is recorded and reported in the team channel.
-    """
-    with db.session_scope() as session:
-        page = session.get(Page, page_id)
-        assert page is not None
-        if page.channel != "sms":
-            return 0
-        incident = session.get(Incident, page.incident_id)
-        member = session.get(Member, page.member_id)
-        assert incident is not None and member is not None
-        code, handle, round_index = incident.code, member.handle, page.round_index
-        others = [
-            add_page(session, incident, member, round_index=round_index, channel=channel)[0].id
-            for channel in FALLBACK_CHANNELS
-            if _address(member, channel)
+def send_fallbacks(fallbacks: list[Fallback]) -> int:
+    """Send the fallbacks prepared by ``prepare_fallback``; return how many members they
+    reached. A member none of them reached is recorded and reported in the team channel."""
+    to_send = {
+        i: ready.out
+        for fallback in fallbacks
+        for i, ready in fallback.prepared.items()
+        if ready.out is not None
+    }
+    outcomes = _send_all(to_send)
+    if outcomes:
+        _record({i: (to_send[i], outcome) for i, outcome in outcomes.items()})
+    reached = 0
+    for fallback in fallbacks:
+        statuses = [
+            outcomes[i].status if i in outcomes else ready.status
+            for i, ready in fallback.prepared.items()
         ]
-    delivered = sum(status in DELIVERED for status in deliver_pages(others))
-    if not delivered:
-        report_undeliverable(code, handle, round_index)
-    return delivered
+        if any(status in DELIVERED for status in statuses):
+            reached += 1
+        else:
+            report_undeliverable(fallback.code, fallback.handle, fallback.round_index)
+    return reached
 
 
 def report_undeliverable(incident_code: str, member_handle: str, round_index: int) -> None:

@@ -22,7 +22,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from adapters.follow_up import carry_out
-from adapters.paging import fall_back
+from adapters.paging import Fallback, prepare_fallback, send_fallbacks
 from models import db
 from models.db import utcnow
 from models.settings import get_settings
@@ -147,14 +147,15 @@ async def inbound_sms(request: Request) -> Response:
     return twiml(reply)
 
 
-def handle_status(params: dict[str, str]) -> int | None:
-    """Apply a status callback; return the page id if its SMS newly failed."""
+def handle_status(params: dict[str, str]) -> Fallback | None:
+    """Apply a status callback; if its SMS newly failed, the fallbacks to send (queued in
+    the same transaction: see ``prepare_fallback``)."""
     sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
     if not sid or not status:
         raise InvalidInput("MessageSid and MessageStatus are required")
     with db.session_scope() as session:
         page, failed = record_provider_status(session, sid, status, params.get("ErrorCode"))
-        return page.id if page is not None and failed else None
+        return prepare_fallback(session, page) if page is not None and failed else None
 
 
 @router.post("/status", status_code=204)
@@ -162,9 +163,9 @@ async def delivery_status(request: Request, background: BackgroundTasks) -> Resp
     """Twilio's delivery status of a page; a failed SMS falls back to other channels."""
     params = await verified_form(request)
     try:
-        failed_page = await run_in_threadpool(handle_status, params)
+        fallback = await run_in_threadpool(handle_status, params)
     except InvalidInput as exc:
         raise HTTPException(400, str(exc)) from None
-    if failed_page is not None:
-        background.add_task(fall_back, failed_page)
+    if fallback is not None:
+        background.add_task(send_fallbacks, [fallback])
     return Response(status_code=204)
