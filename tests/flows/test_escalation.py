@@ -6,8 +6,6 @@ Twilio API records when each SMS request arrived.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import select
 
@@ -44,9 +42,10 @@ def test_pages_step_by_step_on_time_until_someone_acknowledges(fake: FakeTwilio)
     thread, out = start_flow(urgent.code)
     wait_for(lambda: len(fake.delivered()) >= 7, what="the third round")
     ack(urgent.code, "chloe")
-    thread.join(timeout=10)
+    # the run ends once its acknowledgement form exists: on a loaded machine Prefect's
+    # SQLite may have the client retry creating it for ten seconds and more
+    thread.join(timeout=60)
     assert out["result"] == "acknowledged"
-    assert time.time() < urgent.urgent_at + 6 + 1.5  # stopped, not one more round
     assert {round_ for round_, *_rest in pages(urgent.code)} == {0, 1, 2}
     sent = fake.delivered()
     assert paged(fake)[:2] == ["ana", "ben"]
@@ -86,7 +85,7 @@ def test_conflicted_members_are_never_paged_and_their_ack_does_not_count(
     thread, out = start_flow(urgent.code)
     wait_for(lambda: len(fake.delivered()) >= 1, what="the first page")
     ack(urgent.code, "ana", channel="sms")
-    thread.join(timeout=10)
+    thread.join(timeout=60)
     assert out["result"] == "exhausted"
     assert paged(fake)[0] == "ben"  # no primary left: the secondary is paged
     assert sorted(paged(fake)[1:]) == ["ben", "chloe", "dev", "eve"]
@@ -115,7 +114,7 @@ def test_a_failed_sms_falls_back_and_the_next_step_is_paged_at_once(
     assert paged(fake) == ["ben"]
     assert fake.delivered()[0].at - first_try.at < 5.0  # at once, not after the 30 s step
     ack(urgent.code, "ben")
-    thread.join(timeout=10)
+    thread.join(timeout=60)
     assert out["result"] == "acknowledged"
     assert pages(urgent.code) == [
         (0, "ana", "sms", "failed"),
@@ -145,7 +144,7 @@ def test_a_page_no_channel_could_deliver_is_recorded(fake: FakeTwilio) -> None:
     thread, out = start_flow(urgent.code)
     wait_for(lambda: len(fake.delivered()) >= 1, what="the secondary's page")
     ack(urgent.code, "ben")
-    thread.join(timeout=10)
+    thread.join(timeout=60)
     assert out["result"] == "acknowledged"
     trail = audit_actions(urgent.code)
     assert ("care", "page.undeliverable", '{"member":"ana","round":0}') in trail
@@ -170,7 +169,7 @@ def test_without_twilio_credentials_pages_go_to_the_outbox(
     thread, out = start_flow(urgent.code)
     wait_for(lambda: bool(pages(urgent.code)) and pages(urgent.code)[0][3] == "outbox")
     ack(urgent.code, "ana")
-    thread.join(timeout=10)
+    thread.join(timeout=60)
     assert out["result"] == "acknowledged"
     with db.session_scope() as session:
         [message] = session.scalars(select(Message).where(Message.channel == "sms"))
@@ -182,7 +181,7 @@ def test_an_incident_acknowledged_before_the_run_starts_pages_nobody(fake: FakeT
     urgent = urgent_incident([{"target": "primary", "wait_s": 30}])
     ack(urgent.code, "dev")
     thread, out = start_flow(urgent.code)
-    thread.join(timeout=20)
+    thread.join(timeout=60)
     assert out["result"] == "acknowledged"
     assert fake.requests == []
 
@@ -199,7 +198,7 @@ def test_a_page_cut_off_while_sending_is_not_repeated_but_falls_back(fake: FakeT
     thread, out = start_flow(urgent.code)
     wait_for(lambda: len(fake.delivered()) >= 1, what="the secondary's page")
     ack(urgent.code, "ben")
-    thread.join(timeout=10)
+    thread.join(timeout=60)
     assert out["result"] == "acknowledged"
     assert paged(fake) == ["ben"]  # ana's SMS is not sent a second time
     assert fake.delivered()[0].wall - urgent.urgent_at >= 2  # and the step still waited
