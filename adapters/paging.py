@@ -8,6 +8,7 @@ persistent Twilio failure, a failed status callback) becomes a Slack DM and an e
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -17,7 +18,6 @@ from adapters.deliver import configured, sender
 from adapters.outgoing import DeliveryError, MessageOut
 from adapters.sms import twilio_client  # noqa: F401  (load twilio now, not on the first page)
 from models import db
-from models.db import utcnow
 from models.settings import get_settings
 from models.tables import Incident, Member, Message, Page
 from policy.sms import page_link, page_text
@@ -53,6 +53,7 @@ def _prepare(session: Session, page_id: int, after_a_stop: bool) -> Prepared:
     incident = session.get(Incident, page.incident_id)
     member = session.get(Member, page.member_id)
     assert incident is not None and member is not None
+    db.keep(session, page, incident, member)  # a round's pages share the incident
     if page.status == "sending" and after_a_stop:
         # its sender died while handing it over: whether it went out is unknown; not again
         mark_page(session, page, "unconfirmed", error="interrupted while sending")
@@ -77,9 +78,9 @@ def _prepare(session: Session, page_id: int, after_a_stop: bool) -> Prepared:
         idempotency_key=page.idempotency_key,
         incident=incident,
         meta={"link": page_link(settings.public_url, incident.code)},
+        claimed=True,  # ours to send (adapters.deliver leaves a claimed message)
     )
     mark_page(session, page, "sending")
-    message.claimed_at = utcnow()  # ours to send (adapters.deliver leaves a claimed message)
     out = MessageOut(
         id=message.id,
         channel=message.channel,
@@ -162,9 +163,10 @@ def _record(sent: dict[int, tuple[MessageOut, Outcome]]) -> dict[int, Fallback]:
             page = session.get(Page, page_id)
             message = session.get(Message, out.id)
             assert page is not None and message is not None
+            db.keep(session, page, message, session.get(Incident, page.incident_id))
             details = {"provider_id": outcome.provider_id, "error": outcome.error}
-            outbox.mark(session, message, outcome.status, **details)
             message.claimed_at = None
+            outbox.mark(session, message, outcome.status, **details)
             mark_page(session, page, outcome.status, **details)
             if outcome.status in FAILED:
                 fallback = prepare_fallback(session, page)
@@ -174,17 +176,25 @@ def _record(sent: dict[int, tuple[MessageOut, Outcome]]) -> dict[int, Fallback]:
 
 
 def deliver_pages(page_ids: list[int], *, after_a_stop: bool = False) -> list[str]:
-    """Send pages side by side; an SMS that fails falls back to the member's other
-    channels. Return their statuses.
+    """Send recorded pages (see ``deliver_new_pages``); ``after_a_stop``: the pages of a
+    run that stopped, sent by the run started again (see ``_prepare``)."""
+    return deliver_new_pages(lambda _session: page_ids, after_a_stop=after_a_stop)
 
-    Few transactions whatever the number of pages (one to claim them, one to record how
-    they went, and as much again for the fallbacks). ``after_a_stop``: the pages of a run
-    that stopped, sent by the run started again (see ``_prepare``)."""
-    if not page_ids:
-        return []
-    ordered = sorted(page_ids)  # rows locked in one order: two senders cannot deadlock
+
+def deliver_new_pages(
+    record: Callable[[Session], list[int]], *, after_a_stop: bool = False
+) -> list[str]:
+    """Record pages and claim them in one transaction (``record`` adds them and returns
+    their ids), then send them side by side; an SMS that fails falls back to the member's
+    other channels. Return their statuses.
+
+    Few transactions whatever the number of pages (one to record and claim them, one to
+    record how they went, and as much again for the fallbacks): each is one more append
+    to the audit chain, on the way from a round's deadline to its first SMS."""
     fallbacks: dict[int, Fallback] = {}
-    with db.session_scope() as session:  # one transaction marks them all as sending
+    with db.session_scope() as session:
+        page_ids = record(session)
+        ordered = sorted(page_ids)  # rows locked in one order: two senders cannot deadlock
         prepared = {i: _prepare(session, i, after_a_stop) for i in ordered}
         for page_id, ready in prepared.items():
             if ready.status in FAILED:  # no address, or lost while sending: not by SMS
@@ -193,6 +203,8 @@ def deliver_pages(page_ids: list[int], *, after_a_stop: bool = False) -> list[st
                 fallback = prepare_fallback(session, page)
                 if fallback is not None:
                     fallbacks[page_id] = fallback
+    if not page_ids:
+        return []
     to_send = {i: ready.out for i, ready in prepared.items() if ready.out is not None}
     outcomes = _send_all(to_send)
     if outcomes:

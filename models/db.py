@@ -100,3 +100,13 @@ def session_scope() -> Iterator[Session]:
     assert _sessions is not None
     with _sessions() as session, session.begin():
         yield session
+
+
+KEEP_KEY = "care_keep"  # in Session.info: rows held for the rest of the transaction
+
+
+def keep(session: Session, *rows: object) -> None:
+    """Hold these loaded rows until the session ends. The identity map holds rows only
+    weakly: a row no variable refers to any more is loaded again by the next
+    ``session.get``, one more query (and an early flush) on a path that counts them."""
+    session.info.setdefault(KEEP_KEY, []).extend(rows)

@@ -35,12 +35,16 @@ def queue(
     incident: Incident | None = None,
     subject: str | None = None,
     meta: dict[str, Any] | None = None,
+    claimed: bool = False,
 ) -> tuple[Message, bool]:
-    """Queue a message; return (message, created)."""
+    """Queue a message; return (message, created). ``claimed``: the caller sends it itself
+    (a message found already queued is claimed too)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     found = session.scalar(select(Message).where(Message.idempotency_key == idempotency_key))
     if found is not None:
+        if claimed:
+            found.claimed_at = utcnow()
         return found, False
     message = Message(
         incident_id=incident.id if incident else None,
@@ -51,6 +55,7 @@ def queue(
         body=body,
         meta=meta,
         idempotency_key=idempotency_key,
+        claimed_at=utcnow() if claimed else None,
     )
     try:
         with session.begin_nested():
@@ -60,6 +65,8 @@ def queue(
         again = session.scalar(select(Message).where(Message.idempotency_key == idempotency_key))
         if again is None:
             raise
+        if claimed:
+            again.claimed_at = utcnow()
         return again, False
     audit.record(
         session,
