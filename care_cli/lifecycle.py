@@ -69,7 +69,7 @@ def host(
     from deployments.host import Host
 
     logging.getLogger("care").setLevel(logging.INFO)  # each round paged, the lease, restarts
-    running = Host(dispatch=dispatch).start()
+    running = Host(dispatch=dispatch, timekeeper_process=True).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print(f"CARE host running (runs flows: {dispatch.value}); Ctrl-C stops it")

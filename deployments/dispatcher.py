@@ -97,6 +97,15 @@ class Dispatcher:
             claimed += 1
         return claimed
 
+    def run_created(self, run: FlowRun) -> bool:
+        """Run at once an urgent run this host created already claimed (Pending): no poll,
+        no claim. False if this host does not run its flow, or runs it already."""
+        flow = self._catalog.flows.get(run.deployment_id) if run.deployment_id else None
+        if flow is None or not self._take(run.id, routine=False):
+            return False
+        self._pool.submit(self._execute, run.id, flow, False, run)
+        return True
+
     def shutdown(self) -> None:
         self._pool.shutdown()
 
@@ -123,7 +132,10 @@ class Dispatcher:
             return
         self._execute(run_id, flow, routine)
 
-    def _execute(self, run_id: UUID, flow: Flow[..., Any], routine: bool) -> None:
+    def _execute(
+        self, run_id: UUID, flow: Flow[..., Any], routine: bool, flow_run: FlowRun | None = None
+    ) -> None:
+        """Run the claimed run (``flow_run``: as its creation returned it, else read now)."""
         from prefect.flow_engine import run_flow
 
         # embedded: no heartbeats (the host reschedules its own orphans when it starts
@@ -133,8 +145,9 @@ class Dispatcher:
         heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: beat}
         try:
             with temporary_settings(updates=heartbeats):
-                with get_client(sync_client=True) as client:
-                    flow_run = client.read_flow_run(run_id)
+                if flow_run is None:
+                    with get_client(sync_client=True) as client:
+                        flow_run = client.read_flow_run(run_id)
                 run_flow(flow, flow_run=flow_run)
         except Pause:
             log.debug("run %s suspended", run_id)

@@ -33,7 +33,7 @@ from deployments.pager import FirstRoundPager
 from deployments.serving import Dispatch
 from deployments.starter import ESCALATION, STARTERS, RunStarter, Starter, missing
 from deployments.sweep import Sweeper
-from deployments.timekeeper import Timekeeper
+from deployments.timekeeper import Timekeeper, TimekeeperProcess
 from models.db import utcnow
 
 log = logging.getLogger("care.host")
@@ -49,6 +49,7 @@ class Host:
         poll_s: float = 0.1,
         sweep_s: float = 5.0,
         workers: int = 64,
+        timekeeper_process: bool = False,
     ) -> None:
         self.dispatch = dispatch
         self.poll_s = poll_s
@@ -59,10 +60,14 @@ class Host:
         self._page_poke = threading.Event()
         self._catalog = Catalog()
         self._pager = FirstRoundPager(on_sent=self._pokes[ESCALATION.flow_name].set)
-        self._starter = RunStarter(self._catalog, self._pager)
-        self._sweeper = Sweeper(self._catalog, self._starter)
         self._dispatcher = Dispatcher(self._catalog, workers=workers, mode=dispatch)
-        self.timekeeper = Timekeeper()
+        here = self._dispatcher.run_created if dispatch.serves(ESCALATION.flow_name) else None
+        self._starter = RunStarter(self._catalog, self._pager, run_here=here)
+        self._sweeper = Sweeper(self._catalog, self._starter)
+        # the time-keeper pages every round at its deadline; in a process of its own
+        # (``care host``), the flow runs in this one never hold up its work
+        self.timekeeper = None if timekeeper_process else Timekeeper()
+        self._keeper = TimekeeperProcess() if timekeeper_process else None
         self._threads: list[threading.Thread] = []
 
     # -- life cycle ---------------------------------------------------------------------
@@ -93,7 +98,10 @@ class Host:
             thread = threading.Thread(target=loop, name=f"care-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
-        self.timekeeper.start()
+        if self.timekeeper is not None:
+            self.timekeeper.start()
+        if self._keeper is not None:
+            self._keeper.start()
         log.info("CARE host started (dispatch=%s)", self.dispatch)
         return self
 
@@ -102,7 +110,10 @@ class Host:
         self.poke()
         for thread in self._threads:
             thread.join(timeout)
-        self.timekeeper.stop()
+        if self.timekeeper is not None:
+            self.timekeeper.stop()
+        if self._keeper is not None:
+            self._keeper.stop(timeout)
         self._dispatcher.shutdown()
         self._pager.shutdown()
 
@@ -173,7 +184,10 @@ class Host:
 
     def _sweep_loop(self) -> None:
         while not self._stop.wait(self.sweep_s):
-            for job in (self.sweep, self.crash_stuck, self.restart_failed):
+            jobs: list[Callable[[], object]] = [self.sweep, self.crash_stuck, self.restart_failed]
+            if self._keeper is not None:
+                jobs.append(self._keeper.keep_alive)
+            for job in jobs:
                 try:
                     job()
                 except Exception:

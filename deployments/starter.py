@@ -9,12 +9,16 @@ write at a time).
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun, State, StateType
+from prefect.states import Pending
 
 from deployments.catalog import Catalog
 from deployments.pager import FirstRoundPager
@@ -45,11 +49,23 @@ def missing(starter: Starter) -> list[flow_runs.OpenIncident]:
 
 
 class RunStarter:
-    """Create the runs that incidents in the record are missing."""
+    """Create the runs that incidents in the record are missing.
 
-    def __init__(self, catalog: Catalog, pager: FirstRoundPager) -> None:
+    ``run_here``: the host runs escalations in its own threads. Their runs are then
+    created already claimed (Pending, with this creation's token) and handed to it at
+    once: an urgent run does not wait for the next poll, a claim and a read of the run,
+    each a request to a Prefect server that a burst of reports keeps busy.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        pager: FirstRoundPager,
+        run_here: Callable[[FlowRun], bool] | None = None,
+    ) -> None:
         self._catalog = catalog
         self._pager = pager
+        self._run_here = run_here
         self._urgent_waiting = 0  # urgent incidents without an escalation run
 
     def start(self, *starters: Starter) -> int:
@@ -100,12 +116,19 @@ class RunStarter:
     ) -> None:
         """Create the incident's run (``attempt`` > 0: a new one for a run that stopped)."""
         key = f"{starter.flow_name}-{code}" + (f"-restart-{attempt}" if attempt else "")
+        here = self._run_here is not None and starter.only_urgent
+        # the claim's token: a run Prefect already had under this key (created before a
+        # restart, say) comes back in its own state, and is left to the poll or the sweep
+        claim: State[Any] | None = (
+            Pending(message=f"claimed at creation {uuid.uuid4().hex}") if here else None
+        )
         with get_client(sync_client=True) as client:
             run = client.create_flow_run_from_deployment(
                 deployment_id,
                 parameters={"incident_code": code},
                 name=f"{starter.run_prefix}-{code}",
                 idempotency_key=key,
+                state=claim,
             )
         flow_runs.record_run(
             incident_id=incident_id,
@@ -114,3 +137,11 @@ class RunStarter:
             replacing=attempt > 0,
         )
         log.info("%s: %s run %s", code, starter.flow_name, run.id)
+        if claim is not None and self._run_here is not None and _ours(run, claim.message):
+            self._run_here(run)
+
+
+def _ours(run: FlowRun, claim: str | None) -> bool:
+    """Whether Prefect created the run just now, claimed with this token."""
+    state = run.state
+    return state is not None and state.type is StateType.PENDING and state.message == claim

@@ -13,69 +13,98 @@ host takes it over once it expires (``LEASE``), so a second host is a hot standb
 
 from __future__ import annotations
 
+import argparse
+import heapq
+import itertools
 import logging
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from adapters.paging import deliver_pages
 from deployments.pool import DaemonPool
 from models import db
 from models.db import utcnow
 from record.leases import hold_lease, release_lease
-from record.timetable import DueRound, due_rounds, stalled_pages
-from tasks.escalation import page_due_round
+from record.timetable import TIMETABLE_LEASE, DueRound, due_rounds, stalled_pages
+from tasks.escalation import page_due_round, record_due_round
 
 log = logging.getLogger("care.timekeeper")
-LEASE_NAME = "escalation-timetable"
 LEASE = timedelta(seconds=3)  # how long a dead holder keeps the others waiting
 STALLED = timedelta(seconds=5)  # a page recorded and not handed over since: its sender died
+# a round due this soon is recorded now (its pages queued) and sent at its deadline: at
+# the deadline only claiming and sending are left, the least work between it and an SMS
+AHEAD = timedelta(seconds=2)
+# the host's first-round pager sends an urgent case's first round as soon as it sees it;
+# the time-keeper sends it only if that has not happened this long after (a dead host)
+FIRST_ROUND_AFTER = timedelta(seconds=1)
 
 
 class Timekeeper:
-    """Find the due rounds every `poll_s` while holding the lease; page each from a thread."""
+    """Find the rounds due (within ``AHEAD``) every `poll_s` while holding the lease; page
+    each from a thread, at its deadline.
 
-    def __init__(self, *, poll_s: float = 0.2, pagers: int = 8) -> None:
+    A round found ahead of its deadline is recorded at once, its pages queued, and waits
+    in the alarm (one thread, a heap of deadlines) with no pager thread held: twenty
+    rounds due at one moment find the pagers free when it comes, and each is only
+    claimed and sent then. An acknowledgement meanwhile cancels the queued pages (see
+    ``adapters.paging``); a time-keeper that dies meanwhile leaves them queued, and the
+    next one sends them (``stalled_pages``)."""
+
+    def __init__(self, *, poll_s: float = 0.5, pagers: int = 16, of_pid: int | None = None) -> None:
         self.poll_s = poll_s
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # ``of_pid``: the host this time-keeper keeps time for, as its own process
+        pid = of_pid if of_pid is not None else os.getpid()
+        self.holder = f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}"
         self._pool = DaemonPool(pagers, "care-timekeeper")
         self._lock = threading.Lock()
         self._sending: set[tuple[str, int]] = set()
         self._resuming: set[int] = set()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._alarm = threading.Condition()
+        self._waiting: list[tuple[float, int, DueRound, list[int]]] = []  # a heap, by deadline
+        self._order = itertools.count()
         self.holding = False
 
     def start(self) -> Timekeeper:
-        self._thread = threading.Thread(target=self._loop, name="care-timekeeper", daemon=True)
-        self._thread.start()
+        for name, loop in (("care-timekeeper", self._loop), ("care-alarm", self._ring)):
+            thread = threading.Thread(target=loop, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
         return self
 
     def stop(self, *, release: bool = True) -> None:
         """Stop keeping time; `release` hands the lease over at once (not on a crash)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        with self._alarm:
+            self._alarm.notify_all()
+        for thread in self._threads:
+            thread.join(10)
         self._pool.shutdown()
         if release and self.holding:
             with db.session_scope() as session:
-                release_lease(session, name=LEASE_NAME, holder=self.holder)
+                release_lease(session, name=TIMETABLE_LEASE, holder=self.holder)
 
     def tick(self) -> int:
         """One look at the timetable; return how many due rounds were handed to a pager."""
         now = utcnow()
         with db.session_scope() as session:
-            holding = hold_lease(session, name=LEASE_NAME, holder=self.holder, ttl=LEASE, now=now)
+            holding = hold_lease(
+                session, name=TIMETABLE_LEASE, holder=self.holder, ttl=LEASE, now=now
+            )
         if holding != self.holding:
             log.info("time-keeper %s %s the lease", self.holder, "took" if holding else "lost")
             self.holding = holding
         if not holding:
             return 0
         with db.session_scope() as session:
-            due = due_rounds(session, now=now)
+            due = due_rounds(session, now=now, ahead=AHEAD, first_after=FIRST_ROUND_AFTER)
             stalled = stalled_pages(session, now=now, grace=STALLED)
         if stalled:
             self._pool.submit(self._resume, stalled)
@@ -91,15 +120,63 @@ class Timekeeper:
         return True
 
     def _page(self, due: DueRound) -> None:
+        """Page a round that is due; record one due soon, for the alarm to send."""
+        started = utcnow()
         try:
+            if due.send_at > started:
+                page_ids = record_due_round(due)
+                if page_ids:
+                    at = due.send_at.timestamp()
+                    with self._alarm:
+                        heapq.heappush(self._waiting, (at, next(self._order), due, page_ids))
+                        self._alarm.notify()
+                    return  # the alarm's pager is done with it
+                self._done(due)  # recorded by another, or paging stopped
+                return
             page_due_round(due)
-            late = (utcnow() - due.due_at).total_seconds()
-            log.info(
-                "%s: round %d paged (%.2fs after due)", due.incident_code, due.round_index, late
-            )
+            self._paged(due, started)
+        except BaseException:
+            self._done(due)
+            raise
+
+    def _send(self, due: DueRound, page_ids: list[int]) -> None:
+        """At the deadline: claim and send the pages recorded ahead of it."""
+        started = utcnow()
+        try:
+            deliver_pages(page_ids)
+            self._paged(due, started)
         finally:
-            with self._lock:
-                self._sending.discard((due.incident_code, due.round_index))
+            self._done(due)
+
+    def _paged(self, due: DueRound, started: datetime) -> None:
+        late = (started - due.send_at).total_seconds()
+        took = (utcnow() - started).total_seconds()
+        log.info(
+            "%s: round %d paged (started %.2fs after due, sent in %.2fs)",
+            due.incident_code,
+            due.round_index,
+            late,
+            took,
+        )
+        self._done(due)
+
+    def _done(self, due: DueRound) -> None:
+        with self._lock:
+            self._sending.discard((due.incident_code, due.round_index))
+
+    def _ring(self) -> None:
+        """Hand each recorded round to a pager at its deadline."""
+        with self._alarm:
+            while not self._stop.is_set():
+                wait = None
+                while self._waiting:
+                    wait = self._waiting[0][0] - utcnow().timestamp()
+                    if wait > 0:
+                        break
+                    _at, _order, due, page_ids = heapq.heappop(self._waiting)
+                    self._pool.submit(self._send, due, page_ids)
+                    wait = None
+                self._alarm.wait(wait)
 
     def _resume(self, page_ids: list[int]) -> None:
         """Send the pages a dead sender recorded but never handed over."""
@@ -125,14 +202,72 @@ class Timekeeper:
             self._stop.wait(self.poll_s)
 
 
-def main() -> None:
-    """Keep time alone (`python -m deployments.timekeeper`): a standby beside `care host`."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+class TimekeeperProcess:
+    """The host's time-keeper in a process of its own (``python -m deployments.timekeeper
+    --of PID``), started again by the host's sweep if it dies, and ending with the host.
+
+    A host running escalations and acknowledgement forms in its threads is busy when
+    twenty urgent cases come at once, and every thread waits its turn for Python's
+    interpreter lock: a round's transaction, one short query after another, waited
+    for it at each of them. In its own process the time-keeper has its own."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "deployments.timekeeper", "--of", str(os.getpid())]
+        with self._lock:
+            self._process = subprocess.Popen(command)
+
+    def keep_alive(self) -> None:
+        """Start the time-keeper again if it died (the lease covers the gap)."""
+        with self._lock:
+            process = self._process
+        if process is not None and process.poll() is not None:
+            log.warning("the time-keeper ended (exit %s); starting it again", process.returncode)
+            self.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()  # it hands the lease over
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Keep time alone (`python -m deployments.timekeeper`): a standby beside `care host`,
+    or (``--of PID``) the time-keeper of that host, in a process of its own, ending with
+    it."""
+    parser = argparse.ArgumentParser(description="CARE's escalation time-keeper")
+    parser.add_argument("--of", type=int, default=None, help="the host's process id")
+    host_pid = parser.parse_args(argv).of
+    # CARE's own handler: importing Prefect may have configured the root logger already
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    care = logging.getLogger("care")
+    care.addHandler(handler)
+    care.setLevel(logging.INFO)
+    care.propagate = False
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    keeper = Timekeeper().start()
-    stopping.wait()
+    keeper = Timekeeper(of_pid=host_pid).start()
+    log.info("time-keeper %s started", keeper.holder)
+    while not stopping.wait(0.5):
+        if host_pid is not None and os.getppid() != host_pid:
+            # the host died without stopping it (kill -9): so does its time-keeper, and
+            # the lease is left to expire, as if both had died at once
+            log.warning("the host %d is gone; the time-keeper stops", host_pid)
+            keeper.stop(release=False)
+            return
+    log.info("time-keeper %s stopping (signal)", keeper.holder)
     keeper.stop()
 
 

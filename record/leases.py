@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,3 +38,9 @@ def hold_lease(session: Session, *, name: str, holder: str, ttl: timedelta, now:
 def release_lease(session: Session, *, name: str, holder: str) -> None:
     """Give the lease up at once (a clean stop), if this holder has it."""
     session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+def lease_held(session: Session, *, name: str, now: datetime) -> bool:
+    """Whether some process holds the lease `name` (and has renewed it in time)."""
+    found = session.scalar(select(Lease.name).where(Lease.name == name, Lease.expires_at > now))
+    return found is not None

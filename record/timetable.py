@@ -22,15 +22,22 @@ from record.incidents import conflicted_handles
 from record.members import member_views
 from record.urgent_pages import UNDELIVERED
 
+# the lease of the process that keeps the timetable (``deployments.timekeeper``)
+TIMETABLE_LEASE = "escalation-timetable"
+
 
 @dataclass(frozen=True)
 class DueRound:
-    """A round of pages to send now: the case code, the round and whom it pages."""
+    """A round of pages to send: the case code, the round and whom it pages.
+
+    ``send_at``: its deadline, or the moment it was found if it need not wait for it (the
+    round before failed)."""
 
     incident_code: str
     round_index: int
     due_at: datetime
     targets: tuple[str, ...]
+    send_at: datetime
 
 
 def escalation_policy(incident: Incident) -> EscalationPolicy:
@@ -71,13 +78,24 @@ Team = dict[str, MemberView]
 
 
 def due_round(
-    session: Session, *, incident: Incident, now: datetime, teams: dict[int, Team] | None = None
+    session: Session,
+    *,
+    incident: Incident,
+    now: datetime,
+    ahead: timedelta = timedelta(0),
+    first_after: timedelta = timedelta(0),
+    teams: dict[int, Team] | None = None,
 ) -> DueRound | None:
     """The incident's earliest round that is due and not recorded, with someone to page.
 
-    `teams` caches each event's members as the policy sees them, for one look at many.
+    ``ahead``: also a round due that soon (the caller waits for its ``send_at``).
+    ``first_after``: the first round only once the case has been urgent this long (the
+    host's first-round pager sends it at once; the time-keeper is the fallback). ``teams``
+    caches each event's members as the policy sees them, for one look at many.
     """
     if paging_stopped(incident) is not None or incident.urgent_at is None:
+        return None
+    if now < incident.urgent_at + first_after and not _rounds(session, incident):
         return None
     policy = escalation_policy(incident)
     recorded = _rounds(session, incident)
@@ -86,7 +104,7 @@ def due_round(
         due_at = incident.urgent_at + timedelta(seconds=offset)
         # a new step need not wait once every SMS of the round before it has failed
         early = 0 < index < len(policy.steps) and _failed(recorded.get(index - 1))
-        if due_at > now and not early:
+        if due_at > now + ahead and not early:
             return None
         if index not in recorded:
             step = policy.steps[min(index, len(policy.steps) - 1)]
@@ -97,20 +115,31 @@ def due_round(
             conflicted = conflicted_handles(session, incident.id)
             targets = escalation_targets(step, members=members, conflicted=conflicted)
             if targets:  # nobody to page in this round: the next one may find someone
-                return DueRound(incident.code, index, due_at, targets)
+                send_at = now if early else due_at
+                return DueRound(incident.code, index, due_at, targets, send_at)
         index += 1
     return None
 
 
-def due_rounds(session: Session, *, now: datetime) -> list[DueRound]:
-    """Every urgent incident's round that is due now (one per incident, the earliest)."""
+def due_rounds(
+    session: Session,
+    *,
+    now: datetime,
+    ahead: timedelta = timedelta(0),
+    first_after: timedelta = timedelta(0),
+) -> list[DueRound]:
+    """Every urgent incident's round that is due now, or within ``ahead`` (one per
+    incident, the earliest; see ``due_round``)."""
     query = select(Incident).where(
         Incident.urgent.is_(True),
         Incident.urgent_acknowledged_at.is_(None),
         Incident.status != "closed",
     )
     teams: dict[int, Team] = {}
-    found = (due_round(session, incident=i, now=now, teams=teams) for i in session.scalars(query))
+    found = (
+        due_round(session, incident=i, now=now, ahead=ahead, first_after=first_after, teams=teams)
+        for i in session.scalars(query)
+    )
     return [due for due in found if due is not None]
 
 

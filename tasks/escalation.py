@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from prefect import task
@@ -15,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.paging import deliver_pages
+from adapters.paging import deliver_new_pages, deliver_pages
 from models import db
 from models.db import utcnow
 from models.settings import get_settings
@@ -24,8 +25,9 @@ from policy.escalation import next_escalation_round
 from policy.members import MemberView
 from record import audit
 from record.incidents import conflicted_handles, get_incident
+from record.leases import lease_held
 from record.members import get_member, member_views
-from record.timetable import DueRound, escalation_policy, paging_stopped
+from record.timetable import TIMETABLE_LEASE, DueRound, escalation_policy, paging_stopped
 from record.urgent_pages import (
     UNDELIVERED,
     add_page,
@@ -128,43 +130,84 @@ def await_round(
         time.sleep(min(poll, max(remaining, 0.0)))
 
 
-def _record_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -> list[int]:
-    """Record the round's SMS pages, all in one transaction; return the new ones' ids.
+def _record_round(
+    incident_code: str, round_index: int, handles: tuple[str, ...], session: Session
+) -> list[int]:
+    """Record the round's SMS pages in the session; return the new ones' ids.
 
     The run and the time-keeper may both reach a round's deadline: the pages' idempotency
     keys let one of them record it, and only the one that did writes the audit entry.
     """
     keys = [page_key(incident_code, round_index, handle, "sms") for handle in handles]
-    with db.session_scope() as session:
-        # the other one recorded it already (the usual case for the second to come): no
-        # need to wait on the pages' keys, or the audit chain, only to find that out
-        if handles and recorded(session, keys) == len(keys):
-            return []
-        incident = get_incident(session, incident_code)
-        ids = []
-        for handle in handles:
-            member = get_member(session, handle)
-            page, created = add_page(
-                session, incident, member, round_index=round_index, channel="sms"
-            )
-            if created:
-                ids.append(page.id)
-        if ids or not handles:
-            audit.record(
-                session,
-                actor="care",
-                action="page.round" if handles else "page.nobody",
-                incident_code=incident.code,
-                round=round_index,
-                members=list(handles),
-            )
-        return ids
+    # the other one recorded it already (the usual case for the second to come): no need
+    # to wait on the pages' keys, or the audit chain, only to find that out
+    if handles and recorded(session, keys) == len(keys):
+        return []
+    incident = get_incident(session, incident_code)
+    if paging_stopped(incident) is not None:  # acknowledged (or closed) since it was due
+        return []
+    ids = []
+    for handle in handles:
+        member = get_member(session, handle)
+        db.keep(session, member)  # sending the page needs it again
+        page, created = add_page(session, incident, member, round_index=round_index, channel="sms")
+        if created:
+            ids.append(page.id)
+    if ids or not handles:
+        audit.record(
+            session,
+            actor="care",
+            action="page.round" if handles else "page.nobody",
+            incident_code=incident.code,
+            round=round_index,
+            members=list(handles),
+        )
+    return ids
+
+
+def send_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -> list[str]:
+    """Record the round's pages and send them (recorded and claimed in one transaction)."""
+    return deliver_new_pages(partial(_record_round, incident_code, round_index, handles))
+
+
+# how long a run leaves a due round to the time-keeper before it pages the round itself
+LEFT_TO_TIMEKEEPER_S = 5.0
+LOOK_AGAIN_S = 0.5
+
+
+def _paged_by_timekeeper(incident_code: str, round_index: int) -> list[str] | None:
+    """The statuses of the round's SMS pages once the time-keeper has recorded them ([]
+    if paging stopped meanwhile); None if no time-keeper keeps time, or if it has not
+    recorded the round within ``LEFT_TO_TIMEKEEPER_S``."""
+    give_up = time.monotonic() + LEFT_TO_TIMEKEEPER_S
+    while True:
+        with db.session_scope() as session:
+            incident = get_incident(session, incident_code)
+            pages = round_pages(session, incident, round_index)
+            if sms := [page.status for page in pages if page.channel == "sms"]:
+                return sms
+            if paging_stopped(incident) is not None:
+                return []
+            if not lease_held(session, name=TIMETABLE_LEASE, now=utcnow()):
+                return None
+        if time.monotonic() > give_up:
+            return None
+        time.sleep(LOOK_AGAIN_S)
 
 
 @task(task_run_name="page-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
 def page_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -> list[str]:
-    """Record the round's pages, then send them; return their statuses."""
-    return deliver_pages(_record_round(incident_code, round_index, handles))
+    """Record the round's pages, then send them; return their statuses.
+
+    While a time-keeper keeps time (``deployments.timekeeper``, holding the timetable's
+    lease), the round is left to it: it pages at the deadline, and the run recording the
+    same round at the same moment would only make both wait on the pages' keys and the
+    audit chain. The run pages the round itself when no time-keeper does, or when the
+    time-keeper has not recorded it within ``LEFT_TO_TIMEKEEPER_S``.
+    """
+    if handles and (statuses := _paged_by_timekeeper(incident_code, round_index)) is not None:
+        return statuses
+    return send_round(incident_code, round_index, handles)
 
 
 def page_first_round(incident_code: str) -> list[str]:
@@ -186,7 +229,15 @@ def page_first_round(incident_code: str) -> list[str]:
     )
     if first is None or not first.targets:
         return []  # nobody on call: the run records that round itself
-    return deliver_pages(_record_round(incident_code, 0, first.targets))
+    return send_round(incident_code, 0, first.targets)
+
+
+def record_due_round(due: DueRound) -> list[int]:
+    """Record a round the timetable says is due soon, its pages queued, for the
+    time-keeper to claim and send at the deadline (``deliver_pages``); the new pages' ids
+    ([] if it was recorded already, or paging stopped)."""
+    with db.session_scope() as session:
+        return _record_round(due.incident_code, due.round_index, due.targets, session)
 
 
 def page_due_round(due: DueRound) -> list[str]:
@@ -196,7 +247,7 @@ def page_due_round(due: DueRound) -> list[str]:
     record, so paging goes on whether or not the incident's run is alive; a round already
     recorded (by the run, or another time-keeper) sends nothing.
     """
-    return deliver_pages(_record_round(due.incident_code, due.round_index, due.targets))
+    return send_round(due.incident_code, due.round_index, due.targets)
 
 
 @task(task_run_name="resume-{incident_code}-r{round_index}", cache_policy=NO_CACHE)
