@@ -114,7 +114,9 @@ class Production:
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         name = f"worker-{len(self.workers) + 1}"
-        command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", "care"]
+        # as the README says: the flow processes it starts inherit the lower CPU priority
+        command = ["nice", "-n", "10", sys.executable, "-m", "prefect", "worker", "start"]
+        command += ["--pool", "care"]
         worker = self.start(name, [*command, "--limit", "4", "--name", f"care-{name}"])
         self.workers.append(worker)
         self.started(name, worker, "started!")
