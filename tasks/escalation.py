@@ -21,7 +21,7 @@ from models import db
 from models.db import utcnow
 from models.settings import get_settings
 from models.tables import Incident, Page
-from policy.escalation import next_escalation_round
+from policy.escalation import next_escalation_round, round_due_at
 from policy.members import MemberView
 from record import audit
 from record.incidents import conflicted_handles, get_incident
@@ -61,11 +61,14 @@ def read_escalation(incident_code: str) -> Escalation:
     with db.session_scope() as session:
         incident = get_incident(session, incident_code)
         policy = escalation_policy(incident)
+        started = incident.urgent_at.timestamp() if incident.urgent_at else time.time()
         unsent: dict[int, list[int]] = {}
         for page in session.scalars(select(Page).where(Page.incident_id == incident.id)):
+            due = round_due_at(policy, page.round_index)
+            if page.status == "queued" and due is not None and started + due > time.time():
+                continue  # queued ahead by the time-keeper, which sends it at its deadline
             if page.status in ("queued", "sending"):
                 unsent.setdefault(page.round_index, []).append(page.id)
-        started = incident.urgent_at.timestamp() if incident.urgent_at else time.time()
         return Escalation(
             policy=policy.to_dict(),
             started_at=started,
@@ -171,7 +174,7 @@ def send_round(incident_code: str, round_index: int, handles: tuple[str, ...]) -
 
 
 # how long a run leaves a due round to the time-keeper before it pages the round itself
-LEFT_TO_TIMEKEEPER_S = 5.0
+LEFT_TO_TIMEKEEPER_S = 2.0
 LOOK_AGAIN_S = 0.5
 
 

@@ -40,7 +40,7 @@ def test_waiting_ends_on_the_deadline(care_db: str) -> None:
     urgent = urgent_incident([{"target": "primary", "wait_s": 60}])
     deadline = time.time() + 0.7
     start = await_round.fn(urgent.code, 1, deadline, None)
-    assert 0 <= time.time() - deadline < 0.1
+    assert 0 <= time.time() - deadline < 0.25  # one look at the record after it
     assert start.outcome == "due" and start.team is not None
     assert start.team.members["ana"].tier == "primary"
     assert start.team.members["ben"].tier == "secondary"
