@@ -122,33 +122,31 @@ class Timekeeper:
     def _page(self, due: DueRound) -> None:
         """Page a round that is due; record one due soon, for the alarm to send."""
         started = utcnow()
+        alarmed = False
         try:
-            if due.send_at > started:
-                page_ids = record_due_round(due)
-                if page_ids:
-                    at = due.send_at.timestamp()
-                    with self._alarm:
-                        heapq.heappush(self._waiting, (at, next(self._order), due, page_ids))
-                        self._alarm.notify()
-                    return  # the alarm's pager is done with it
-                self._done(due)  # recorded by another, or paging stopped
-                return
-            page_due_round(due)
-            self._paged(due, started)
-        except BaseException:
-            self._done(due)
-            raise
+            if due.send_at <= started:
+                page_due_round(due)
+                self._log_paged(due, started)
+            elif page_ids := record_due_round(due):  # [] if recorded by another, or stopped
+                at = due.send_at.timestamp()
+                with self._alarm:
+                    heapq.heappush(self._waiting, (at, next(self._order), due, page_ids))
+                    self._alarm.notify()
+                alarmed = True
+        finally:
+            if not alarmed:
+                self._done(due)
 
     def _send(self, due: DueRound, page_ids: list[int]) -> None:
         """At the deadline: claim and send the pages recorded ahead of it."""
         started = utcnow()
         try:
             deliver_pages(page_ids)
-            self._paged(due, started)
+            self._log_paged(due, started)
         finally:
             self._done(due)
 
-    def _paged(self, due: DueRound, started: datetime) -> None:
+    def _log_paged(self, due: DueRound, started: datetime) -> None:
         late = (started - due.send_at).total_seconds()
         took = (utcnow() - started).total_seconds()
         log.info(
@@ -158,7 +156,6 @@ class Timekeeper:
             late,
             took,
         )
-        self._done(due)
 
     def _done(self, due: DueRound) -> None:
         with self._lock:
