@@ -228,7 +228,7 @@ def twilio_settings(fake: FakeTwilio) -> dict[str, str]:
 def on_workers() -> dict[str, Any]:
     """The figures of the production topology (see the module's docstring)."""
     from tests.support.production import postgres_admin_url, production
-    from tests.support.rounds import ConnectionPeak, rounds, summary
+    from tests.support.rounds import ConnectionPeak, rounds, settle, summary
 
     home = Path(tempfile.mkdtemp(prefix="care-bench-workers-"))
     with (
@@ -252,6 +252,7 @@ def on_workers() -> dict[str, Any]:
         }
         wait_until(lambda: time.time() > max(due.values()) + 5 or None, timeout=120)
         ack_all(codes)
+        settle(set(codes))
         found = rounds(fake.delivered(), set(codes))
         lateness = found.lateness(due)
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,28 @@ class Rounds:
             index: {"missing": row["missing"], **summary(row["lateness"])}
             for index, row in found.items()
         }
+
+
+def settle(codes: set[str], timeout: float = 30.0) -> None:
+    """Wait until no SMS page of these incidents is queued or being sent: an SMS the fake
+    has accepted is recorded as sent a moment later, and a page queued for a deadline
+    after the acknowledgement is cancelled only at that deadline."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.session_scope() as session:
+            open_pages = session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Page)
+                .join(Incident, Incident.id == Page.incident_id)
+                .where(
+                    Incident.code.in_(codes),
+                    Page.channel == "sms",
+                    Page.status.in_(("queued", "sending")),
+                )
+            )
+        if not open_pages:
+            return
+        time.sleep(0.5)
 
 
 def rounds(sent: list[Any], codes: set[str]) -> Rounds:
