@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +43,7 @@ from deployments.serving import URGENT_FLOWS, Dispatch
 
 log = logging.getLogger("care.host")
 ROUTINE_AT_ONCE = 4
+STARTING_FOR_AT_MOST_S = 30.0  # a run not running by then holds up nothing else
 
 
 class Dispatcher:
@@ -56,6 +58,10 @@ class Dispatcher:
         # at most this many non-urgent runs at once: on SQLite, Prefect serialises writes,
         # and a burst of lifecycle runs must not delay an escalation's first SMS
         self._routine = threading.BoundedSemaphore(ROUTINE_AT_ONCE)
+        # urgent runs this host created and handed to a thread, not yet running: when
+        # each was handed over (see ``starting``)
+        self._starting: dict[UUID, float] = {}
+        self._told: dict[str, Flow[..., Any]] = {}  # each flow, telling us it runs
 
     def reschedule_orphans(self) -> int:
         """Runs left Running or Pending by a host that died: run them again (re-entrant).
@@ -103,8 +109,21 @@ class Dispatcher:
         flow = self._catalog.flows.get(run.deployment_id) if run.deployment_id else None
         if flow is None or not self._take(run.id, routine=False):
             return False
+        with self._lock:
+            self._starting[run.id] = time.monotonic()
         self._pool.submit(self._execute, run.id, flow, False, run)
         return True
+
+    def starting(self) -> int:
+        """How many urgent runs handed over by ``run_created`` are not yet running.
+
+        While there are any, the host creates no lifecycle run: each would start a flow
+        process on a worker, and a burst of them slows the Prefect server and this host
+        just when twenty escalations are being started. A run that has not started
+        within ``STARTING_FOR_AT_MOST_S`` no longer counts."""
+        limit = time.monotonic() - STARTING_FOR_AT_MOST_S
+        with self._lock:
+            return sum(1 for handed in self._starting.values() if handed > limit)
 
     def shutdown(self) -> None:
         self._pool.shutdown()
@@ -148,7 +167,7 @@ class Dispatcher:
                 if flow_run is None:
                     with get_client(sync_client=True) as client:
                         flow_run = client.read_flow_run(run_id)
-                run_flow(flow, flow_run=flow_run)
+                run_flow(self._telling(flow), flow_run=flow_run)
         except Pause:
             log.debug("run %s suspended", run_id)
         except Abort:
@@ -158,8 +177,24 @@ class Dispatcher:
         finally:
             self._done(run_id, routine)
 
+    def _telling(self, flow: Flow[..., Any]) -> Flow[..., Any]:
+        """The flow, with a hook that marks its run as running (``starting``)."""
+        with self._lock:
+            told = self._told.get(flow.name)
+            if told is None:
+
+                def started_on_this_host(_flow: Any, flow_run: FlowRun, _state: Any) -> None:
+                    with self._lock:
+                        self._starting.pop(flow_run.id, None)
+
+                hooks: list[Any] = [*flow.on_running_hooks, started_on_this_host]
+                told = flow.with_options(on_running=hooks)
+                self._told[flow.name] = told
+            return told
+
     def _done(self, run_id: UUID, routine: bool) -> None:
         with self._lock:
+            self._starting.pop(run_id, None)
             self._inflight.discard(run_id)
             if routine:
                 self._routine.release()

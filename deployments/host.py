@@ -62,7 +62,9 @@ class Host:
         self._pager = FirstRoundPager(on_sent=self._pokes[ESCALATION.flow_name].set)
         self._dispatcher = Dispatcher(self._catalog, workers=workers, mode=dispatch)
         here = self._dispatcher.run_created if dispatch.serves(ESCALATION.flow_name) else None
-        self._starter = RunStarter(self._catalog, self._pager, run_here=here)
+        self._starter = RunStarter(
+            self._catalog, self._pager, run_here=here, urgent_starting=self._dispatcher.starting
+        )
         self._sweeper = Sweeper(self._catalog, self._starter)
         # the time-keeper pages every round at its deadline; in a process of its own
         # (``care host``), the flow runs in this one never hold up its work

@@ -2,8 +2,9 @@
 
 Intake only stores reports, so it works even while Prefect is down. Urgent first: an
 urgent incident's run is created once its first round of pages is out, and no lifecycle
-run is created while an urgent incident waits for its run (on SQLite, Prefect takes one
-write at a time).
+run is created while an urgent incident waits for its run, or for its run to be running
+(on SQLite, Prefect takes one write at a time; beside workers, each lifecycle run is a
+new flow process on a 2-core machine).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Starter:
     run_prefix: str
 
 
-URGENT_AT_ONCE = 8  # escalation runs created side by side
+URGENT_AT_ONCE = 20  # escalation runs created side by side
 ESCALATION = Starter("escalate-incident", Incident.escalation_flow_run_id, True, "escalate")
 STARTERS = (ESCALATION, Starter("handle-incident", Incident.flow_run_id, False, "incident"))
 
@@ -55,6 +56,8 @@ class RunStarter:
     created already claimed (Pending, with this creation's token) and handed to it at
     once: an urgent run does not wait for the next poll, a claim and a read of the run,
     each a request to a Prefect server that a burst of reports keeps busy.
+    ``urgent_starting``: how many of those are not yet running; no lifecycle run is
+    created until they are.
     """
 
     def __init__(
@@ -62,10 +65,12 @@ class RunStarter:
         catalog: Catalog,
         pager: FirstRoundPager,
         run_here: Callable[[FlowRun], bool] | None = None,
+        urgent_starting: Callable[[], int] = lambda: 0,
     ) -> None:
         self._catalog = catalog
         self._pager = pager
         self._run_here = run_here
+        self._urgent_starting = urgent_starting
         self._urgent_waiting = 0  # urgent incidents without an escalation run
 
     def start(self, *starters: Starter) -> int:
@@ -105,8 +110,8 @@ class RunStarter:
     def _start_routine(self, starter: Starter, deployment_id: UUID) -> int:
         started = 0
         for incident_id, code in missing(starter):
-            if self._urgent_waiting:
-                break  # the escalations' runs first
+            if self._urgent_waiting or self._urgent_starting():
+                break  # the escalations' runs first, up and running
             self.create_run(starter, deployment_id, incident_id, code)
             started += 1
         return started

@@ -132,3 +132,37 @@ def test_a_page_two_senders_reach_at_once_is_sent_once(fake: FakeTwilio) -> None
     with db.session_scope() as session:
         page = session.get(Page, page_id)
         assert page is not None and page.status == "sent"
+
+
+def test_an_acknowledgement_after_a_round_is_queued_ahead_cancels_it(fake: FakeTwilio) -> None:
+    """The time-keeper records a round up to AHEAD before its deadline, its pages queued;
+    a member who takes the case in that gap stops the round: nobody is paged for it."""
+    urgent = urgent_incident(STEPS)
+    with db.session_scope() as session:
+        incident_id = get_incident(session, urgent.code).id
+    keeper = Timekeeper(poll_s=0.1).start()
+    try:
+
+        def round_1_queued() -> list[Page]:
+            with db.session_scope() as session:
+                pages = session.scalars(
+                    select(Page).where(Page.incident_id == incident_id, Page.round_index == 1)
+                ).all()
+                return [page for page in pages if page.status == "queued"]
+
+        wait_for(round_1_queued, timeout=10, what="round 1 recorded ahead of its deadline")
+        assert time.time() < urgent.urgent_at + DUE_S[1]  # still before the deadline
+        with db.session_scope() as session:
+            taken = take_urgent_case(
+                session, incident_code=urgent.code, handle="chloe", channel="console"
+            )
+            assert taken.counted
+        time.sleep(max(0.0, urgent.urgent_at + DUE_S[1] + 1.5 - time.time()))
+    finally:
+        keeper.stop()
+    assert rounds(fake, urgent) == [["ana"], [], [], []]
+    with db.session_scope() as session:
+        statuses = session.scalars(
+            select(Page.status).where(Page.incident_id == incident_id, Page.round_index == 1)
+        ).all()
+    assert statuses and set(statuses) == {"cancelled"}
