@@ -31,8 +31,9 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
+from prefect.context import SettingsContext, get_settings_context
 from prefect.exceptions import Abort, Pause
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, Settings
 from prefect.states import Pending, Scheduled
 from prefect.types._datetime import now as prefect_now
 
@@ -62,6 +63,7 @@ class Dispatcher:
         # each was handed over (see ``starting``)
         self._starting: dict[UUID, float] = {}
         self._told: dict[str, Flow[..., Any]] = {}  # each flow, telling us it runs
+        self._settings: tuple[Settings, Settings] | None = None  # (current, for runs)
 
     def reschedule_orphans(self) -> int:
         """Runs left Running or Pending by a host that died: run them again (re-entrant).
@@ -157,13 +159,8 @@ class Dispatcher:
         """Run the claimed run (``flow_run``: as its creation returned it, else read now)."""
         from prefect.flow_engine import run_flow
 
-        # embedded: no heartbeats (the host reschedules its own orphans when it starts
-        # again, and each would be one more write to Prefect's SQLite); beside workers a
-        # host that dies leaves runs that Prefect's zombie automation finds by their silence
-        beat = None if self._mode is Dispatch.ALL else HEARTBEAT_S
-        heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: beat}
         try:
-            with temporary_settings(updates=heartbeats):
+            with self._run_settings():
                 if flow_run is None:
                     with get_client(sync_client=True) as client:
                         flow_run = client.read_flow_run(run_id)
@@ -176,6 +173,24 @@ class Dispatcher:
             log.error("run %s failed: %s", run_id, type(exc).__name__)
         finally:
             self._done(run_id, routine)
+
+    def _run_settings(self) -> SettingsContext:
+        """Prefect's settings for the runs of this host: the current ones, heartbeats set.
+
+        Made once (Prefect validates all its settings anew for each copy, 20 ms of CPU:
+        a sixth of this host's while it started twenty escalation runs), and again only
+        if the current settings are replaced."""
+        # embedded: no heartbeats (the host reschedules its own orphans when it starts
+        # again, and each would be one more write to Prefect's SQLite); beside workers a
+        # host that dies leaves runs that Prefect's zombie automation finds by their silence
+        beat = None if self._mode is Dispatch.ALL else HEARTBEAT_S
+        context = get_settings_context()
+        with self._lock:
+            if self._settings is None or self._settings[0] is not context.settings:
+                updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: beat}
+                self._settings = (context.settings, context.settings.copy_with_update(updates))
+            settings = self._settings[1]
+        return SettingsContext(profile=context.profile, settings=settings)
 
     def _telling(self, flow: Flow[..., Any]) -> Flow[..., Any]:
         """The flow, with a hook that marks its run as running (``starting``)."""

@@ -26,6 +26,7 @@ from uuid import UUID
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 
+from adapters.prefect_tls import share_tls_contexts
 from deployments.catalog import Catalog
 from deployments.dispatcher import Dispatcher
 from deployments.lost_runs import crash_stuck, ensure_zombie_automation, remove_zombie_automation
@@ -51,6 +52,7 @@ class Host:
         workers: int = 64,
         timekeeper_process: bool = False,
     ) -> None:
+        share_tls_contexts()  # each flow run it starts creates Prefect clients
         self.dispatch = dispatch
         self.poll_s = poll_s
         self.sweep_s = sweep_s
