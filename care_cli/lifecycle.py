@@ -1,8 +1,10 @@
-"""`care act`, `care host` and `care demo codes`: the lifecycle from the command line."""
+"""`care act`, `care host`, `care prefect` and `care demo codes`: the lifecycle from the
+command line."""
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -26,6 +28,11 @@ console = Console()
 def register(app: typer.Typer) -> None:
     app.command("act")(act)
     app.command("host")(host)
+    app.command(
+        "prefect",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
+    )(prefect)
     app.add_typer(demo_app, name="demo")
 
 
@@ -79,6 +86,17 @@ def host(
         pass
     finally:
         running.stop()
+
+
+def prefect(context: typer.Context) -> None:
+    """Run a `prefect` command with CARE's Prefect settings, e.g. `care prefect worker start
+    --pool care`: CARE_PREFECT_API_URL and CARE_PREFECT_API_AUTH_STRING (from the
+    environment or `.env`) reach Prefect as its own PREFECT_API_URL and
+    PREFECT_API_AUTH_STRING, so CARE's processes and Prefect's share one configuration."""
+    # `care` has put CARE's Prefect settings in this process's environment (main); the
+    # command replaces this process, so a worker gets its signals directly
+    command = [sys.executable, "-m", "prefect", *context.args]
+    os.execv(sys.executable, command)  # noqa: S606 (our interpreter, Prefect, its arguments)
 
 
 @demo_app.command("codes")

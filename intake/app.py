@@ -8,6 +8,7 @@ from intake import console, web
 from intake.slack import router as slack_router
 from intake.twilio import router as twilio_router
 from models import db
+from models.settings import point_prefect_at_care
 
 
 def create_app() -> FastAPI:
@@ -17,6 +18,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
     )
     db.configure()
+    point_prefect_at_care()  # a console approval wakes the run in CARE's Prefect server
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

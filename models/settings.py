@@ -8,12 +8,13 @@ messages to the outbox. Anywhere else a real, non-placeholder encryption key is 
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
@@ -24,11 +25,22 @@ class SettingsError(ValueError):
     """Settings that CARE refuses to start with."""
 
 
-class Settings(BaseSettings):
+class PrefectLink(BaseSettings):
+    """How a CARE process reaches Prefect's API: read alone, so that a command which needs
+    nothing else (``care key generate``, ``care prefect ...``) works before the rest of
+    the settings are complete."""
+
     model_config = SettingsConfigDict(
         env_prefix="CARE_", env_file=".env", extra="ignore", env_file_encoding="utf-8"
     )
 
+    # the Prefect API CARE's processes talk to (`make run` starts it on this port)
+    prefect_api_url: str = "http://127.0.0.1:4200/api"
+    # the server's PREFECT_SERVER_API_AUTH_STRING ("user:password"), if it is protected
+    prefect_api_auth_string: SecretStr | None = None
+
+
+class Settings(PrefectLink):
     env: Literal["embedded", "production"] = "embedded"
     data_dir: Path = Path(".care")
     database_url: str | None = None
@@ -44,8 +56,6 @@ class Settings(BaseSettings):
 
     public_url: str = "http://127.0.0.1:8000"
     prefect_ui_url: str = "http://127.0.0.1:4200"
-    # the Prefect API CARE's processes talk to (`make run` starts it on this port)
-    prefect_api_url: str = "http://127.0.0.1:4200/api"
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
     # per client address, in the `limits` notation ("20/minute"); and the largest request body
@@ -183,12 +193,41 @@ def write_key_file(path: Path, keys: list[str]) -> None:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:  # one line that names the setting, not a traceback
+        raise SettingsError(_explain(exc)) from None
+
+
+def _explain(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, SettingsError):
+        return str(cause)
+    name = "_".join(str(part) for part in first["loc"]).upper()
+    return f"CARE_{name}: {first['msg']}" if name else first["msg"]
+
+
+def prefect_environment() -> dict[str, str]:
+    """Prefect's own variables for CARE's Prefect settings (``CARE_PREFECT_API_*``)."""
+    link = PrefectLink()
+    env = {"PREFECT_API_URL": link.prefect_api_url}
+    if link.prefect_api_auth_string is not None:
+        env["PREFECT_API_AUTH_STRING"] = link.prefect_api_auth_string.get_secret_value()
+    return env
 
 
 def point_prefect_at_care() -> None:
-    """Make this process's Prefect client use CARE's Prefect server, not a temporary one."""
-    os.environ.setdefault("PREFECT_API_URL", get_settings().prefect_api_url)
+    """Make this process's Prefect client use CARE's Prefect server, not a temporary one.
+
+    Prefect's variables, where set, win (the embedded default and tests set them). Prefect
+    reads its settings when it is imported: if it was, they are read again."""
+    for name, value in prefect_environment().items():
+        os.environ.setdefault(name, value)
+    if "prefect.context" in sys.modules:
+        from prefect.context import refresh_global_settings_context
+
+        refresh_global_settings_context()
 
 
 __all__ = ["InvalidToken", "Settings", "SettingsError", "get_settings"]

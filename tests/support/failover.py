@@ -79,7 +79,7 @@ def lease_holder(url: str) -> str | None:
         engine.dispose()
 
 
-def unsettled_runs(api: str) -> list[dict[str, Any]]:
+def unsettled_runs(api: str, auth: tuple[str, str]) -> list[dict[str, Any]]:
     """Runs of the incident flows still Running or Pending, or Late (Scheduled, nobody
     took them): alive, or lost."""
     body = {
@@ -87,7 +87,7 @@ def unsettled_runs(api: str) -> list[dict[str, Any]]:
         "flow_runs": {"state": {"type": {"any_": ["RUNNING", "PENDING", "SCHEDULED"]}}},
         "limit": 200,
     }
-    found = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=30)
+    found = httpx.post(f"{api}/flow_runs/filter", json=body, auth=auth, timeout=30)
     found.raise_for_status()
     return [
         run
@@ -143,9 +143,11 @@ def worker_failover(
             with db.session_scope() as session:
                 for code in started:
                     take_urgent_case(session, incident_code=code, handle="ana", channel="console")
-            settled = wait(lambda: not unsettled_runs(topology.api), killed + settle_s, every=2)
+            settled = wait(
+                lambda: not unsettled_runs(topology.api, topology.auth), killed + settle_s, every=2
+            )
             settled_after = time.time() - killed
-            stuck = unsettled_runs(topology.api)
+            stuck = unsettled_runs(topology.api, topology.auth)
             with db.session_scope() as session:
                 restarts = session.scalar(
                     sa.select(sa.func.count()).where(AuditEntry.action.like("flow.restarted.%"))

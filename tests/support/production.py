@@ -5,11 +5,16 @@ CARE's Prefect server launcher on that database, a process work pool `care`, the
 deployments from `prefect.yaml` (`prefect --no-prompt deploy --all`), Prefect process
 workers and `care host --dispatch urgent`. Every part is a process of its own, started
 with the commands an operator types; this process only stores reports and reads results.
+
+The Prefect server is protected by an auth string. Only the server is given Prefect's
+own settings; CARE's processes get CARE's (``CARE_PREFECT_API_URL``,
+``CARE_PREFECT_API_AUTH_STRING``), and Prefect's commands run as ``care prefect ...``.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -75,7 +80,8 @@ class Production:
     care_url: str
     prefect_url: str  # Prefect's database
     api: str
-    env: dict[str, str]
+    env: dict[str, str]  # CARE's processes
+    auth: tuple[str, str]  # the server's auth string, as httpx sends it
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     hosts: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -91,9 +97,9 @@ class Production:
             )
 
     def prefect(self, *args: str, timeout: float = 300) -> None:
-        """A `prefect` command, as the operator runs it."""
+        """A `prefect` command, as the operator runs it: `care prefect ...`."""
         done = subprocess.run(
-            [sys.executable, "-m", "prefect", *args],
+            [sys.executable, "-m", "care_cli.main", "prefect", *args],
             cwd=ROOT,
             env=self.env,
             capture_output=True,
@@ -115,8 +121,8 @@ class Production:
     def start_worker(self) -> subprocess.Popen[bytes]:
         name = f"worker-{len(self.workers) + 1}"
         # as the README says: the flow processes it starts inherit the lower CPU priority
-        command = ["nice", "-n", "10", sys.executable, "-m", "prefect", "worker", "start"]
-        command += ["--pool", "care"]
+        command = ["nice", "-n", "10", sys.executable, "-m", "care_cli.main", "prefect"]
+        command += ["worker", "start", "--pool", "care"]
         worker = self.start(name, [*command, "--limit", "4", "--name", f"care-{name}"])
         self.workers.append(worker)
         self.started(name, worker, "started!")
@@ -154,12 +160,12 @@ class Production:
                 process.wait()
 
 
-def wait_for_deployments(api: str, count: int, timeout: float = 120) -> None:
+def wait_for_deployments(api: str, auth: tuple[str, str], count: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with suppress(httpx.HTTPError):
-            found = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
-            if len(found) >= count:
+            answer = httpx.post(f"{api}/deployments/filter", json={}, auth=auth, timeout=5)
+            if len(answer.raise_for_status().json()) >= count:
                 return
         time.sleep(0.5)
     raise RuntimeError(f"fewer than {count} deployments after {timeout} s")
@@ -170,7 +176,7 @@ def production(
     home: Path, *, workers: int = 2, hosts: int = 1, settings: Mapping[str, str] | None = None
 ) -> Iterator[Production]:
     """Start the whole topology; this process's CARE settings point at its record too."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     from deployments.registry import care_flows
 
@@ -180,28 +186,38 @@ def production(
     saved = dict(os.environ)
     use_care(home, care_url)
     api = f"http://127.0.0.1:{free_port()}/api"
+    auth = ("care-ops", secrets.token_urlsafe(12))
+    auth_string = ":".join(auth)
+    prefect = prefect_env(home, api)
     env = {
-        **os.environ,
-        **prefect_env(home, api),
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL": prefect_url,
+        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")},
+        **{k: v for k, v in prefect.items() if k not in ("PREFECT_API_URL", "PREFECT_UI_API_URL")},
         "PREFECT_LOGGING_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),
         "CARE_CODE_DIR": str(ROOT),
         "CARE_PREFECT_API_URL": api,
+        "CARE_PREFECT_API_AUTH_STRING": auth_string,
         **(settings or {}),
+    }
+    server_env = {
+        **env,
+        **prefect,
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": prefect_url,
+        "PREFECT_SERVER_API_AUTH_STRING": auth_string,
     }
     os.environ.update({k: v for k, v in (settings or {}).items() if k.startswith("CARE_")})
     get_settings.cache_clear()
-    topology = Production(home, care_url, prefect_url, api, env)
+    topology = Production(home, care_url, prefect_url, api, env, auth)
     with ExitStack() as stack:
         stack.callback(_forget, saved, admin, [care_url, prefect_url])
-        server = start_prefect(home, api, 180, ui=False, env=env)
+        server = start_prefect(home, api, 180, ui=False, env=server_env)
         stack.callback(_stop, server)
-        stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api}))
+        this = {PREFECT_API_URL: api, PREFECT_API_AUTH_STRING: auth_string}
+        stack.enter_context(temporary_settings(updates=this))
         topology.prefect("work-pool", "create", "care", "--type", "process")
         topology.prefect("work-pool", "create", "care-urgent", "--type", "process")
         topology.prefect("--no-prompt", "deploy", "--all")
-        wait_for_deployments(api, len(care_flows()))
+        wait_for_deployments(api, auth, len(care_flows()))
         stack.callback(topology.stop)
         for _ in range(workers):
             topology.start_worker()
