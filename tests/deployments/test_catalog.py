@@ -27,7 +27,8 @@ def test_the_mailbox_poller_is_paused_without_imap_and_resumed_with_it(
     team: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Catalog().register(create=True)
-    # as prefect.yaml deploys it: every 30 s, whatever CARE's settings
+    # deployed with its schedule on (as a `prefect deploy` of an older prefect.yaml did;
+    # the current one deploys it paused)
     deployment = poll_mailbox.to_deployment(name=DEPLOYMENT, interval=timedelta(seconds=30))
     cast(RunnerDeployment, deployment).apply()
     assert not _paused()

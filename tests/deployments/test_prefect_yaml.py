@@ -9,6 +9,7 @@ import yaml
 from adapters.prefect_api import DEPLOYMENT
 from deployments.registry import FLOWS
 from deployments.serving import URGENT_FLOWS
+from models.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +34,10 @@ def test_prefect_yaml_deploys_every_flow_of_the_registry_on_the_care_pools() -> 
         schedules = deployment.get("schedules") or []
         interval = spec.interval.total_seconds() if spec.interval else None
         assert [s["interval"] for s in schedules] == ([interval] if interval else [])
+        # a schedule CARE's default settings leave off is deployed paused: no failing run
+        # before `care host` has read the settings (the mailbox poller without IMAP)
+        off_by_default = interval is not None and spec.schedule(Settings.model_construct()) is None
+        assert deployment.get("paused", False) is off_by_default, deployment["entrypoint"]
 
 
 # What a running installation's deployments and suspended runs name: these must not change
