@@ -1,4 +1,5 @@
-"""`care report` (a report relayed by staff) and `care intake email` (the MTA pipe)."""
+"""`care report` (a report relayed by staff), `care intake email` (the MTA pipe) and
+`care intake serve` (the intake service)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,29 @@ EDITOR_HINT = "# Write what happened below. Lines starting with '#' are left out
 def register(app: typer.Typer) -> None:
     app.add_typer(intake_app, name="intake")
     app.command("report")(report)
+
+
+@intake_app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, help="the address to listen on [CARE_INTAKE_HOST]"),
+    port: int | None = typer.Option(None, help="the port [CARE_INTAKE_PORT]"),
+) -> None:
+    """Run the intake service (report form, console, Slack and Twilio webhooks) behind
+    your TLS proxy; it believes forwarded addresses from CARE_TRUSTED_PROXIES only."""
+    import uvicorn
+
+    from models.settings import get_settings
+
+    settings = get_settings()
+    uvicorn.run(
+        "intake.app:create_app",
+        factory=True,
+        host=host or settings.intake_host,
+        port=port or settings.intake_port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies or [],
+        log_level="warning",
+    )
 
 
 @intake_app.command("email")

@@ -173,7 +173,14 @@ def serve(host: str, port: int) -> None:
         flush=True,
     )
     try:
-        uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(),
+            host=host,
+            port=port,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.trusted_proxies or [],
+            log_level="warning",
+        )
     finally:
         care_host.stop()
 

@@ -7,6 +7,7 @@ messages to the outbox. Anywhere else a real, non-placeholder encryption key is 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from functools import lru_cache
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx", "todo"}
@@ -61,6 +62,11 @@ class Settings(PrefectLink):
     # per client address, in the `limits` notation ("20/minute"); and the largest request body
     intake_rate_limit: str = "20/minute"
     intake_max_body_bytes: int = 256 * 1024
+    # the proxies whose X-Forwarded-For / X-Forwarded-Proto the intake believes, so that
+    # rate limits and audit entries see the reporter's address, not the proxy's: addresses
+    # or networks, comma-separated ("10.0.0.5,192.168.0.0/24"; "*" trusts anyone who can
+    # reach the port). Default: a proxy on this machine
+    trusted_proxies: str = "127.0.0.1,::1"
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
@@ -110,6 +116,21 @@ class Settings(PrefectLink):
     audit_checkpoint_posts: bool = True
     # the transparency report shows counts below this as "fewer than k"
     report_min_count: int = Field(default=3, ge=1)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an address or a network (e.g. 10.0.0.5, 10.0.0.0/24)"
+                ) from None
+        return ",".join(entries)
 
     @model_validator(mode="after")
     def _refuse_placeholder_keys(self) -> Settings:

@@ -1,0 +1,100 @@
+"""`care intake serve` behind a proxy: each reporter has their own rate limit when the
+proxy is trusted, and a forwarded address from anyone else is not believed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.prefect_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def environment(home: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARE_")}
+    return env | {"CARE_DATA_DIR": str(home), "PYTHONPATH": str(ROOT), **settings}
+
+
+def care(home: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "care_cli.main", *args],
+        cwd=home,
+        env=environment(home, **settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@contextmanager
+def serving(home: Path, **settings: str) -> Iterator[str]:
+    """`care intake serve` on a free port; its base URL once it answers."""
+    assert care(home, "init").returncode == 0
+    edition = ["event", "add", "dce26", "--name", "DjangoCon Europe 2026", "--code-prefix"]
+    edition += ["DCE26", "--starts", "2026-01-01", "--ends", "2036-12-31"]
+    assert care(home, *edition, "--timezone", "Europe/Dublin").returncode == 0
+    port = free_port()
+    command = [sys.executable, "-m", "care_cli.main", "intake", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=home, env=environment(home, **settings), stderr=subprocess.PIPE
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the intake did not start"
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+def report(base: str, reporter: str) -> int:
+    """A report sent through the proxy on this machine for a reporter at this address."""
+    answer = httpx.post(
+        f"{base}/reports",
+        json={"what_happened": f"a report from {reporter}"},
+        headers={"X-Forwarded-For": reporter},
+        timeout=30,
+    )
+    return answer.status_code
+
+
+def test_behind_a_trusted_proxy_each_reporter_has_their_own_limit(tmp_path: Path) -> None:
+    with serving(tmp_path, CARE_INTAKE_RATE_LIMIT="2/minute") as base:  # trusts 127.0.0.1
+        first = [report(base, "203.0.113.7") for _ in range(3)]
+        second = report(base, "198.51.100.23")
+    assert first == [201, 201, 429]
+    assert second == 201  # another reporter behind the same proxy is not refused
+
+
+def test_a_forwarded_address_from_an_untrusted_proxy_is_not_believed(tmp_path: Path) -> None:
+    settings = {"CARE_INTAKE_RATE_LIMIT": "2/minute", "CARE_TRUSTED_PROXIES": "10.9.9.9"}
+    with serving(tmp_path, **settings) as base:
+        codes = [report(base, f"203.0.113.{i}") for i in range(3)]
+    assert codes == [201, 201, 429]  # one address (the sender's), whatever it claims
+
+
+@pytest.mark.parametrize("proxies", ["10.0.0.300", "proxy.example.org", "10.0.0.0/33"])
+def test_a_trusted_proxy_that_is_no_address_is_refused(tmp_path: Path, proxies: str) -> None:
+    done = care(tmp_path, "intake", "serve", CARE_TRUSTED_PROXIES=proxies)
+    assert done.returncode == 2
+    assert done.stderr.startswith("care: CARE_TRUSTED_PROXIES:"), done.stderr
+    assert "Traceback" not in done.stderr
