@@ -9,7 +9,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from care_cli import ack, aftercare, errors, intake, keys, lifecycle, outbox, parties, records
+from care_cli import (
+    ack,
+    aftercare,
+    errors,
+    intake,
+    keys,
+    lifecycle,
+    outbox,
+    parties,
+    records,
+    status,
+)
 from models import db, migrate
 from models.validation import InvalidInput, iso_date
 from record import audit
@@ -36,6 +47,7 @@ aftercare.register(app)
 parties.register(app)
 app.command("ack")(ack.ack)
 app.command("outbox")(outbox.show)
+app.command("status")(status.status)
 console = Console()
 
 

@@ -18,6 +18,8 @@ Each job has its own module; this one starts their loops and stops them:
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -35,7 +37,9 @@ from deployments.serving import Dispatch
 from deployments.starter import ESCALATION, STARTERS, RunStarter, Starter, missing
 from deployments.sweep import Sweeper
 from deployments.timekeeper import Timekeeper, TimekeeperProcess
+from models import db
 from models.db import utcnow
+from record.health import host_alive, host_stopped
 
 log = logging.getLogger("care.host")
 
@@ -73,9 +77,11 @@ class Host:
         self.timekeeper = None if timekeeper_process else Timekeeper()
         self._keeper = TimekeeperProcess() if timekeeper_process else None
         self._threads: list[threading.Thread] = []
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"  # in `care status`
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> Host:
+        self.alive()
         self.register_deployments()
         try:
             if self.dispatch is Dispatch.ALL:  # its runs send no heartbeat (dispatcher)
@@ -120,6 +126,11 @@ class Host:
             self._keeper.stop(timeout)
         self._dispatcher.shutdown()
         self._pager.shutdown()
+        try:
+            with db.session_scope() as session:
+                host_stopped(session, holder=self.holder)
+        except Exception:  # the record is gone: `care status` sees the host silent
+            log.exception("could not record that this host stopped")
 
     def poke(self) -> None:
         """Look for new incidents and due runs now instead of at the next poll."""
@@ -142,6 +153,11 @@ class Host:
 
     def restart_failed(self) -> int:
         return self._sweeper.restart_failed()
+
+    def alive(self) -> None:
+        """Say in the record that this host loops (`care status` shows its last loop)."""
+        with db.session_scope() as session:
+            host_alive(session, holder=self.holder, now=utcnow())
 
     def crash_stuck(self) -> int:
         """Mark Crashed the runs stuck Pending, for `restart_failed` to start again."""
@@ -188,7 +204,12 @@ class Host:
 
     def _sweep_loop(self) -> None:
         while not self._stop.wait(self.sweep_s):
-            jobs: list[Callable[[], object]] = [self.sweep, self.crash_stuck, self.restart_failed]
+            jobs: list[Callable[[], object]] = [
+                self.alive,
+                self.sweep,
+                self.crash_stuck,
+                self.restart_failed,
+            ]
             if self._keeper is not None:
                 jobs.append(self._keeper.keep_alive)
             for job in jobs:

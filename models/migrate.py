@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from models import db
 
@@ -29,6 +32,13 @@ def upgrade(url: str | None = None) -> None:
             command.upgrade(cfg, "head")
         return
     command.upgrade(alembic_config(url), "head")
+
+
+def levels(connection: Connection) -> tuple[str | None, str]:
+    """(the database's migration level, the newest this code has): equal when up to date."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return current, head or ""
 
 
 def revision(message: str, url: str) -> None:

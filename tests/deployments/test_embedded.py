@@ -1,12 +1,15 @@
-"""`make run`'s process, stopped as a service manager stops it, leaves nothing running."""
+"""`make run`'s process is healthy by `care status`, and stopped as a service manager stops
+it, it leaves nothing running (and `care status` says so)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 
@@ -36,6 +39,7 @@ def test_sigterm_stops_care_and_its_prefect_server(tmp_path: Path) -> None:
             if "Press Ctrl-C to stop." in line:
                 break
         wait_for(lambda: _answers(f"http://127.0.0.1:{intake_port}/report"), timeout=30)
+        running = cast(dict[str, Any], wait_for(lambda: _healthy(env), timeout=30))
         care.send_signal(signal.SIGTERM)
         assert care.wait(timeout=60) is not None
         out = care.stdout.read()
@@ -45,6 +49,32 @@ def test_sigterm_stops_care_and_its_prefect_server(tmp_path: Path) -> None:
     assert "CARE stopped." in out
     prefect = f"http://127.0.0.1:{prefect_port}/api/health"
     wait_for(lambda: not _answers(prefect), timeout=30)  # Prefect's server does not outlive CARE
+    parts = {check["part"]: check["status"] for check in running["checks"]}
+    assert parts == {
+        "record": "ok",
+        "host": "ok",
+        "time-keeper": "ok",
+        "deadlines": "ok",
+        "outbox": "ok",
+        "prefect": "ok",
+        "workers": "ok",  # none: the embedded host runs every flow
+        "runs": "ok",
+    }
+    stopped = _status(env)
+    assert stopped.returncode == 1
+    after = {check["part"]: check["status"] for check in json.loads(stopped.stdout)["checks"]}
+    assert after["host"] == after["time-keeper"] == after["prefect"] == "fail"
+
+
+def _status(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "care_cli.main", "status", "--json"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+def _healthy(env: dict[str, str]) -> dict[str, object] | None:
+    """`care status --json` once it exits 0 (the host may take a moment to loop)."""
+    done = _status(env)
+    return json.loads(done.stdout) if done.returncode == 0 else None
 
 
 def _answers(url: str) -> bool:

@@ -21,3 +21,10 @@ def test_paging_goes_on_when_a_worker_and_the_time_keeper_die(tmp_path: Path) ->
     assert found["duplicate_sms"] == 0 and found["unrecorded_sms"] == 0, found
     assert found["stuck_runs"] == 0, found
     assert found["db_connections_max"] <= 50, found
+    # `care status` says all is well before, and again once the lost runs are started again
+    healthy = {"record", "host", "time-keeper", "deadlines", "outbox", "prefect", "workers", "runs"}
+    exit_code, before = found["status_before"]
+    assert exit_code == 0 and before == dict.fromkeys(healthy, "ok"), found
+    exit_code, after = found["status_after"]
+    assert exit_code == 0 and {part for part, s in after.items() if s == "ok"} == healthy, found
+    assert after.get("crashed runs") == "warn", found  # the dead worker's runs, started again

@@ -135,6 +135,7 @@ def worker_failover(
             production(home, workers=2, hosts=2, settings=settings) as topology,
             ConnectionPeak(postgres_admin_url(), topology.care_url) as peak,
         ):
+            status_before = topology.status()
             started = seed(incidents, step_s)
             first = min(started.values())
             killed_processes = kill_mid_escalation(topology, first, within_s=step_s * 1.5)
@@ -148,6 +149,7 @@ def worker_failover(
             )
             settled_after = time.time() - killed
             stuck = unsettled_runs(topology.api, topology.auth)
+            status_after = topology.status()
             with db.session_scope() as session:
                 restarts = session.scalar(
                     sa.select(sa.func.count()).where(AuditEntry.action.like("flow.restarted.%"))
@@ -176,4 +178,7 @@ def worker_failover(
                 "runs_settled_after_s": round(settled_after, 1) if settled else None,
                 "runs_restarted": int(restarts or 0),
                 "db_connections_max": peak.peak,
+                # `care status`: (exit code, each part) before the incidents, and after
+                "status_before": status_before,
+                "status_after": status_after,
             }

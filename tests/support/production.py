@@ -13,6 +13,7 @@ own settings; CARE's processes get CARE's (``CARE_PREFECT_API_URL``,
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -108,6 +109,19 @@ class Production:
         )
         if done.returncode:
             raise RuntimeError(f"prefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+    def status(self) -> tuple[int, dict[str, str]]:
+        """`care status --json`, as a monitor runs it: its exit code and each part's status."""
+        done = subprocess.run(
+            [sys.executable, "-m", "care_cli.main", "status", "--json"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        checks = json.loads(done.stdout)["checks"] if done.stdout.strip() else []
+        return done.returncode, {check["part"]: check["status"] for check in checks}
 
     def started(self, name: str, process: subprocess.Popen[bytes], says: str) -> None:
         """Wait until the process's log says it is up (importing CARE takes a while)."""
