@@ -89,10 +89,12 @@ def host(
 
 
 def prefect(context: typer.Context) -> None:
-    """Run a `prefect` command with CARE's Prefect settings, e.g. `care prefect worker start
-    --pool care`: CARE_PREFECT_API_URL and CARE_PREFECT_API_AUTH_STRING (from the
-    environment or `.env`) reach Prefect as its own PREFECT_API_URL and
-    PREFECT_API_AUTH_STRING, so CARE's processes and Prefect's share one configuration."""
+    """Run a `prefect` command with CARE's Prefect settings (API URL and auth string).
+
+    E.g. `care prefect worker start --pool care`: CARE_PREFECT_API_URL and
+    CARE_PREFECT_API_AUTH_STRING (from the environment or `.env`) reach Prefect as its
+    PREFECT_API_URL and PREFECT_API_AUTH_STRING, so CARE and Prefect share one
+    configuration."""
     # `care` has put CARE's Prefect settings in this process's environment (main); the
     # command replaces this process, so a worker gets its signals directly
     command = [sys.executable, "-m", "prefect", *context.args]

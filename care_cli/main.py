@@ -12,6 +12,7 @@ from rich.table import Table
 from care_cli import (
     ack,
     aftercare,
+    backup,
     errors,
     intake,
     keys,
@@ -44,6 +45,7 @@ records.register(app)
 lifecycle.register(app)
 intake.register(app)
 aftercare.register(app)
+backup.register(app)
 parties.register(app)
 app.command("ack")(ack.ack)
 app.command("outbox")(outbox.show)

@@ -17,8 +17,10 @@ MARKS = {"ok": "[green]ok[/green]", "warn": "[yellow]warn[/yellow]", "fail": "[r
 def status(
     as_json_: bool = typer.Option(False, "--json", help="one JSON object, for a monitor"),
 ) -> None:
-    """Show each part of CARE: the record, Prefect, workers, hosts, the time-keeper,
-    deadlines, flow runs and the outbox. Exit 1 if any part fails (for monitoring)."""
+    """Show whether each part of CARE is healthy; exit 1 if one fails (for monitoring).
+
+    The parts: the record, Prefect, the workers, the hosts, the time-keeper, the
+    deadlines, the flow runs and the outbox."""
     found = checks()
     if as_json_:
         print(json.dumps(as_json(found)))

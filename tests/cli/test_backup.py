@@ -1,0 +1,107 @@
+"""`care backup` and `care restore`, as an operator runs them: a record with a report goes
+into one encrypted file, comes back into a new, empty database with the same key, and its
+audit trail still verifies. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PG_URL
+from tests.support.care_db import drop_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+NARRATIVE = "Someone kept following me between the talks."
+
+
+def care(
+    home: Path, *args: str, stdin: bytes = b"", settings: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARE_")}
+    env |= {"CARE_DATA_DIR": str(home), "PYTHONPATH": str(ROOT), **(settings or {})}
+    done = subprocess.run(
+        [sys.executable, "-m", "care_cli.main", *args],
+        cwd=home,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def report_mail() -> bytes:
+    message = EmailMessage()
+    message["From"] = "Robin <robin@example.net>"
+    message["To"] = "conduct@example.org"
+    message["Subject"] = "Please help"
+    message["Message-ID"] = "<backup-1@example.net>"
+    message.set_content(NARRATIVE)
+    return message.as_bytes()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def databases(request: pytest.FixtureRequest) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """The settings of the record to back up and of the empty database to restore into."""
+    if request.param == "sqlite":
+        yield {}, {}
+        return
+    if not PG_URL:
+        pytest.skip("CARE_TEST_PG_URL unset; use make test")
+    from tests.support.production import new_database
+
+    urls = [new_database(PG_URL, "care_backup"), new_database(PG_URL, "care_restored")]
+    yield {"CARE_DATABASE_URL": urls[0]}, {"CARE_DATABASE_URL": urls[1]}
+    for url in urls:
+        drop_postgres(PG_URL, url)
+
+
+def test_a_record_comes_back_whole_from_its_backup(
+    tmp_path: Path, databases: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    source, target = databases
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    assert care(first, "init", settings=source)[0] == 0
+    edition = ["event", "add", "dce26", "--name", "DjangoCon Europe 2026", "--code-prefix"]
+    edition += ["DCE26", "--starts", "2026-01-01", "--ends", "2036-12-31", "--timezone", "UTC"]
+    assert care(first, *edition, settings=source)[0] == 0
+    assert care(first, "intake", "email", stdin=report_mail(), settings=source)[0] == 0
+    listed = care(first, "incident", "list", settings=source)[1]
+    assert "DCE26-1" in listed
+
+    archive = tmp_path / "care.backup"
+    code, out, err = care(first, "backup", str(archive), settings=source)
+    assert code == 0, err
+    assert "keep the key apart" in out
+    assert oct(archive.stat().st_mode & 0o777) == "0o600"
+    assert NARRATIVE.encode() not in archive.read_bytes()  # encrypted, not just compressed
+    assert care(first, "backup", str(archive), settings=source)[0] == 2  # never overwritten
+
+    # without the key, nothing comes back (and the empty database stays empty)
+    code, _, err = care(second, "restore", str(archive), settings=target)
+    assert code == 2 and "cannot be decrypted" in err
+    shutil.copy(first / "encryption.key", second / "encryption.key")  # as kept apart
+    code, out, err = care(second, "restore", str(archive), settings=target)
+    assert code == 0, err
+    assert care(second, "incident", "list", settings=target)[1] == listed
+    code, out, err = care(second, "audit", "verify", settings=target)
+    assert code == 0, out + err
+    code, _, err = care(second, "restore", str(archive), settings=target)
+    assert code == 2 and "not empty" in err  # a record is never overwritten
+
+
+def test_a_file_that_is_no_backup_is_refused(tmp_path: Path) -> None:
+    stray = tmp_path / "notes.txt"
+    stray.write_text("not a backup\n")
+    code, _, err = care(tmp_path, "restore", str(stray))
+    assert code == 2 and "is not a CARE backup" in err
