@@ -1,21 +1,26 @@
-"""Run CARE's Alembic migrations from code (`care init`) or the alembic CLI."""
+"""Run CARE's Alembic migrations from code (`care init`) or the alembic CLI.
+
+Alembic is imported when a migration is run or read, not with this module: importing it
+takes a quarter of a second, and every `care` command imports this module.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
 
 from models import db
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Connection
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if url:
@@ -25,6 +30,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(url: str | None = None) -> None:
     """Bring the database to the newest schema."""
+    from alembic import command
+
     if url is None:
         with db.engine().begin() as conn:
             cfg = alembic_config()
@@ -36,6 +43,9 @@ def upgrade(url: str | None = None) -> None:
 
 def levels(connection: Connection) -> tuple[str | None, str]:
     """(the database's migration level, the newest this code has): equal when up to date."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     current = MigrationContext.configure(connection).get_current_revision()
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     return current, head or ""
@@ -43,4 +53,6 @@ def levels(connection: Connection) -> tuple[str | None, str]:
 
 def revision(message: str, url: str) -> None:
     """Autogenerate a migration against an up-to-date database (developers only)."""
+    from alembic import command
+
     command.revision(alembic_config(url), message=message, autogenerate=True)
