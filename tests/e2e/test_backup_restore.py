@@ -8,16 +8,16 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import PG_URL
-from tests.support.care_db import drop_postgres
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
+PG_URL = os.environ.get("CARE_TEST_PG_URL")  # the cluster `make test` starts
 NARRATIVE = "Someone kept following me between the talks."
 
 
@@ -56,12 +56,22 @@ def databases(request: pytest.FixtureRequest) -> Iterator[tuple[dict[str, str], 
         return
     if not PG_URL:
         pytest.skip("CARE_TEST_PG_URL unset; use make test")
-    from tests.support.production import new_database
-
-    urls = [new_database(PG_URL, "care_backup"), new_database(PG_URL, "care_restored")]
-    yield {"CARE_DATABASE_URL": urls[0]}, {"CARE_DATABASE_URL": urls[1]}
-    for url in urls:
-        drop_postgres(PG_URL, url)
+    names = [f"care_{role}_{uuid.uuid4().hex[:10]}" for role in ("backup", "restored")]
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names:  # new and empty, as an operator creates them
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    base = PG_URL.rsplit("/", 1)[0]
+    try:
+        yield (
+            {"CARE_DATABASE_URL": f"{base}/{names[0]}"},
+            {"CARE_DATABASE_URL": f"{base}/{names[1]}"},
+        )
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def test_a_record_comes_back_whole_from_its_backup(

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.prefect_server import free_port
+from tests.e2e.care_app import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
