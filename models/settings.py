@@ -241,14 +241,20 @@ def prefect_environment() -> dict[str, str]:
 def point_prefect_at_care() -> None:
     """Make this process's Prefect client use CARE's Prefect server, not a temporary one.
 
-    Prefect's variables, where set, win (the embedded default and tests set them). Prefect
-    reads its settings when it is imported: if it was, they are read again."""
+    Prefect's own variables, where set, win (the embedded default and tests set them).
+    Prefect reads its settings when it is imported: if it was, and they name no API yet,
+    they are read again; if they name one (a variable, or a test's settings), they stay."""
+    if "prefect.context" not in sys.modules:
+        for name, value in prefect_environment().items():
+            os.environ.setdefault(name, value)
+        return
+    from prefect.context import get_settings_context, refresh_global_settings_context
+
+    if get_settings_context().settings.api.url:
+        return
     for name, value in prefect_environment().items():
         os.environ.setdefault(name, value)
-    if "prefect.context" in sys.modules:
-        from prefect.context import refresh_global_settings_context
-
-        refresh_global_settings_context()
+    refresh_global_settings_context()
 
 
 __all__ = ["InvalidToken", "Settings", "SettingsError", "get_settings"]
