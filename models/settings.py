@@ -63,9 +63,9 @@ class Settings(PrefectLink):
     intake_rate_limit: str = "20/minute"
     intake_max_body_bytes: int = 256 * 1024
     # the proxies whose X-Forwarded-For / X-Forwarded-Proto the intake believes, so that
-    # rate limits and audit entries see the reporter's address, not the proxy's: addresses
-    # or networks, comma-separated ("10.0.0.5,192.168.0.0/24"; "*" trusts anyone who can
-    # reach the port). Default: a proxy on this machine
+    # the rate limits (reports, console sign-in) see the client's address, not the proxy's:
+    # addresses or networks, comma-separated ("10.0.0.5,192.168.0.0/24"; "*" trusts
+    # anyone who can reach the port). Default: a proxy on this machine
     trusted_proxies: str = "127.0.0.1,::1"
 
     twilio_account_sid: str | None = None
