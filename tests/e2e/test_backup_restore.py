@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -16,36 +14,27 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import cli
+
 PG_URL = os.environ.get("CARE_TEST_PG_URL")  # the cluster `make test` starts
 NARRATIVE = "Someone kept following me between the talks."
 
 
 def care(
-    home: Path, *args: str, stdin: bytes = b"", settings: dict[str, str] | None = None
+    home: Path, *args: str, stdin: str = "", settings: dict[str, str] | None = None
 ) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARE_")}
-    env |= {"CARE_DATA_DIR": str(home), "PYTHONPATH": str(ROOT), **(settings or {})}
-    done = subprocess.run(
-        [sys.executable, "-m", "care_cli.main", *args],
-        cwd=home,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    return done.returncode, done.stdout.decode(), done.stderr.decode()
+    done = cli.care(home, *args, stdin=stdin, settings=settings)
+    return done.returncode, done.stdout, done.stderr
 
 
-def report_mail() -> bytes:
+def report_mail() -> str:
     message = EmailMessage()
     message["From"] = "Robin <robin@example.net>"
     message["To"] = "conduct@example.org"
     message["Subject"] = "Please help"
     message["Message-ID"] = "<backup-1@example.net>"
     message.set_content(NARRATIVE)
-    return message.as_bytes()
+    return message.as_string()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

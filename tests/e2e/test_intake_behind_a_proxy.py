@@ -3,7 +3,6 @@ proxy is trusted, and a forwarded address from anyone else is not believed."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -15,25 +14,11 @@ import httpx
 import pytest
 
 from tests.e2e.care_app import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def environment(home: Path, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARE_")}
-    return env | {"CARE_DATA_DIR": str(home), "PYTHONPATH": str(ROOT), **settings}
+from tests.support import cli
 
 
 def care(home: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "care_cli.main", *args],
-        cwd=home,
-        env=environment(home, **settings),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli.care(home, *args, settings=settings)
 
 
 @contextmanager
@@ -46,7 +31,7 @@ def serving(home: Path, **settings: str) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "care_cli.main", "intake", "serve", "--port", str(port)]
     process = subprocess.Popen(
-        command, cwd=home, env=environment(home, **settings), stderr=subprocess.PIPE
+        command, cwd=home, env=cli.environment(home, settings), stderr=subprocess.PIPE
     )
     base = f"http://127.0.0.1:{port}"
     try:

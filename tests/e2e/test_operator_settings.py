@@ -3,29 +3,20 @@ needs no key works before there is one."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import cli
+
+PREFECT_API = ("CARE_", "PREFECT_API")  # neither CARE's nor Prefect's API settings
 
 
 def care(home: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     """`care` in an empty directory (no `.env`), with only these CARE and Prefect settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARE_", "PREFECT_API"))}
-    env |= {"CARE_DATA_DIR": str(home), "PYTHONPATH": str(ROOT), **settings}
-    return subprocess.run(
-        [sys.executable, "-m", "care_cli.main", *args],
-        cwd=home,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli.care(home, *args, settings=settings, drop=PREFECT_API)
 
 
 def test_a_key_is_generated_in_production_before_there_is_one(tmp_path: Path) -> None:
@@ -76,10 +67,7 @@ def test_prefect_settings_from_dotenv_reach_prefect_too(tmp_path: Path) -> None:
 def test_the_intake_service_points_prefect_where_care_points(tmp_path: Path) -> None:
     """Under uvicorn (`intake.app:create_app --factory`) a console approval wakes the run
     in CARE's Prefect server, not in a temporary one started inside the intake."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARE_", "PREFECT_API"))}
-    env |= {
-        "CARE_DATA_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
+    settings = {
         "CARE_PREFECT_API_URL": "http://127.0.0.1:7/api",
         "CARE_PREFECT_API_AUTH_STRING": "care:intake",
     }
@@ -92,7 +80,7 @@ def test_the_intake_service_points_prefect_where_care_points(tmp_path: Path) -> 
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=tmp_path,
-        env=env,
+        env=cli.environment(tmp_path, settings, drop=PREFECT_API),
         capture_output=True,
         text=True,
         timeout=120,
