@@ -11,13 +11,16 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import zip_longest
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from adapters.deliver import configured, sender
 from adapters.outgoing import DeliveryError, MessageOut
 from adapters.sms import twilio_client  # noqa: F401  (load twilio now, not on the first page)
 from models import db
+from models.db import utcnow
 from models.settings import get_settings
 from models.tables import Incident, Member, Message, Page
 from policy.sms import page_link, page_text
@@ -26,6 +29,7 @@ from record.urgent_pages import FAILED, add_page, mark_page
 
 log = logging.getLogger("care.paging")
 FALLBACK_CHANNELS = ("slack", "email")
+CLAIMABLE = ("queued", "ready")  # a page no sender holds ("ready": see ``claim_ahead``)
 DELIVERED = frozenset({"sent", "outbox", "delivered"})
 
 
@@ -39,11 +43,17 @@ def _address(member: Member, channel: str) -> str | None:
     return {"sms": member.phone, "slack": member.slack_user_id, "email": member.email}[channel]
 
 
-def _prepare(session: Session, page_id: int, after_a_stop: bool) -> Prepared:
+def _prepare(
+    session: Session, page_id: int, after_a_stop: bool, *, ahead: bool = False
+) -> Prepared:
     """Queue the page's message and mark it sending, unless it needs no sending.
 
-    Only a queued page is claimed. ``after_a_stop``: the incident's run starts again and
-    finds its own page "sending": the run that claimed it stopped while handing it over.
+    Only a queued page is claimed, or one claimed ahead ("ready") by a time-keeper that
+    did not send it at its deadline (it stopped). ``after_a_stop``: the incident's run
+    starts again and finds its own page "sending": the run that claimed it stopped while
+    handing it over. ``ahead``: claimed before its deadline, "ready" (``claim_ahead``); a
+    page with no address stays queued until then, since a round whose SMS all failed lets
+    the next step page at once.
     """
     # the row lock: the run that recorded the page and a time-keeper taking over pages it
     # thinks were left unsent may reach it at once; on PostgreSQL both would read "queued"
@@ -58,12 +68,14 @@ def _prepare(session: Session, page_id: int, after_a_stop: bool) -> Prepared:
         # its sender died while handing it over: whether it went out is unknown; not again
         mark_page(session, page, "unconfirmed", error="interrupted while sending")
         return Prepared(None, "unconfirmed")
-    if page.status != "queued":
+    if page.status not in (("queued",) if ahead else CLAIMABLE):
         return Prepared(None, page.status)
     if incident.urgent_acknowledged_at is not None:
         mark_page(session, page, "cancelled")
         return Prepared(None, "cancelled")
     address = _address(member, page.channel)
+    if not address and ahead:
+        return Prepared(None, "queued")
     if not address:
         mark_page(session, page, "no_address")
         return Prepared(None, "no_address")
@@ -80,7 +92,7 @@ def _prepare(session: Session, page_id: int, after_a_stop: bool) -> Prepared:
         meta={"link": page_link(settings.public_url, incident.code)},
         claimed=True,  # ours to send (adapters.deliver leaves a claimed message)
     )
-    mark_page(session, page, "sending")
+    mark_page(session, page, "ready" if ahead else "sending")
     out = MessageOut(
         id=message.id,
         channel=message.channel,
@@ -91,7 +103,7 @@ def _prepare(session: Session, page_id: int, after_a_stop: bool) -> Prepared:
         meta=message.meta or {},
         idempotency_key=message.idempotency_key,
     )
-    return Prepared(out, "sending")
+    return Prepared(out, "ready" if ahead else "sending")
 
 
 @dataclass(frozen=True)
@@ -212,6 +224,106 @@ def deliver_new_pages(
     send_fallbacks(list(fallbacks.values()))
     status = {i: outcomes[i].status if i in outcomes else prepared[i].status for i in ordered}
     return [status[page_id] for page_id in page_ids]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A round's pages recorded and claimed ahead of its deadline (``claim_ahead``)."""
+
+    page_ids: list[int]  # every page recorded, in the order to send
+    messages: dict[int, MessageOut]  # the "ready" ones' messages
+    queued: list[int]  # left queued (no address): sent at the deadline like any page
+
+
+def claim_ahead(record: Callable[[Session], list[int]]) -> Claimed:
+    """Record pages and claim them ahead of their deadline, in one transaction: each is
+    "ready", its message queued and claimed, so that at the deadline only sending is left
+    (``send_claimed``). None of them is sent here."""
+    with db.session_scope() as session:
+        page_ids = record(session)
+        prepared = {i: _prepare(session, i, False, ahead=True) for i in sorted(page_ids)}
+    messages = {i: out for i in page_ids if (out := prepared[i].out) is not None}
+    queued = [i for i in page_ids if prepared[i].status == "queued"]
+    return Claimed(page_ids, messages, queued)
+
+
+def _take(page_ids: list[int]) -> set[int]:
+    """At the deadline: mark sending, in one statement, the "ready" pages whose case
+    nobody has taken (nor closed) meanwhile; return their ids.
+
+    One UPDATE and no audit entry (the outcome's, a moment later, has one): the round's
+    deadline waits on nothing else, not on the audit chain other writers hold. A page
+    another sender took over (a time-keeper that thought it left unsent) is no longer
+    "ready": exactly one of them sends it."""
+    if not page_ids:
+        return set()
+    still_wanted = select(Incident.id).where(
+        Incident.urgent.is_(True),
+        Incident.urgent_acknowledged_at.is_(None),
+        Incident.status != "closed",
+    )
+    taking = (
+        update(Page)
+        .where(Page.id.in_(page_ids), Page.status == "ready", Page.incident_id.in_(still_wanted))
+        .values(status="sending", updated_at=utcnow())
+        .returning(Page.id)
+        .execution_options(synchronize_session=False)
+    )
+    with db.session_scope() as session:
+        return set(session.scalars(taking))
+
+
+def _cancel(page_ids: list[int]) -> None:
+    """Cancel the pages claimed ahead whose case was taken (or closed) before their
+    deadline, and their messages (else the outbox would send them once the claim is old)."""
+    with db.session_scope() as session:
+        for page_id in sorted(page_ids):
+            page = session.get(Page, page_id, with_for_update=True, populate_existing=True)
+            if page is None or page.status != "ready":
+                continue  # another sender took it over
+            mark_page(session, page, "cancelled")
+            message = session.scalar(
+                select(Message).where(Message.idempotency_key == page.idempotency_key)
+            )
+            if message is not None and message.status == "pending":
+                message.claimed_at = None
+                outbox.mark(session, message, "cancelled")
+
+
+def send_claimed(rounds: list[Claimed]) -> None:
+    """At the deadline, send the pages of rounds claimed ahead (``claim_ahead``), the
+    first page of each round first; record how they went, and fall back where an SMS
+    failed, as ``deliver_pages`` does."""
+    order = [i for row in zip_longest(*(r.page_ids for r in rounds)) for i in row if i is not None]
+    messages = {i: out for r in rounds for i, out in r.messages.items()}
+    taken = _take([i for i in order if i in messages])
+    to_send = {i: messages[i] for i in order if i in taken}
+    outcomes = _send_all(to_send)
+    fallbacks: dict[int, Fallback] = {}
+    if outcomes:
+        fallbacks |= _record({i: (to_send[i], outcome) for i, outcome in outcomes.items()})
+    send_fallbacks(list(fallbacks.values()))
+    if left := [i for i in messages if i not in taken]:
+        _cancel(left)
+    if queued := [i for r in rounds for i in r.queued]:
+        deliver_pages(queued)
+
+
+def release_claimed(rounds: list[Claimed]) -> None:
+    """Give back pages claimed ahead that will not be sent by their claimant (its
+    time-keeper stops): queued again, for the next one (``stalled_pages``) or the run."""
+    page_ids = sorted(i for r in rounds for i in r.messages)
+    with db.session_scope() as session:
+        for page_id in page_ids:
+            page = session.get(Page, page_id, with_for_update=True, populate_existing=True)
+            if page is None or page.status != "ready":
+                continue
+            mark_page(session, page, "queued")
+            message = session.scalar(
+                select(Message).where(Message.idempotency_key == page.idempotency_key)
+            )
+            if message is not None:
+                message.claimed_at = None
 
 
 def send_fallbacks(fallbacks: list[Fallback]) -> int:

@@ -26,20 +26,24 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-from adapters.paging import deliver_pages
+from adapters.paging import Claimed, deliver_pages, release_claimed, send_claimed
 from deployments.pool import DaemonPool
 from models import db
 from models.db import utcnow
 from record.leases import hold_lease, release_lease
-from record.timetable import TIMETABLE_LEASE, DueRound, due_rounds, stalled_pages
-from tasks.escalation import page_due_round, record_due_round
+from record.timetable import (
+    CLAIM_AHEAD,
+    TIMETABLE_LEASE,
+    DueRound,
+    due_rounds,
+    stalled_pages,
+)
+from tasks.escalation import claim_due_round, page_due_round
 
 log = logging.getLogger("care.timekeeper")
 LEASE = timedelta(seconds=3)  # how long a dead holder keeps the others waiting
 STALLED = timedelta(seconds=5)  # a page recorded and not handed over since: its sender died
-# a round due this soon is recorded now (its pages queued) and sent at its deadline: at
-# the deadline only claiming and sending are left, the least work between it and an SMS
-AHEAD = timedelta(seconds=2)
+AHEAD = CLAIM_AHEAD  # a round due this soon is recorded and claimed now
 # the host's first-round pager sends an urgent case's first round as soon as it sees it;
 # the time-keeper sends it only if that has not happened this long after (a dead host)
 FIRST_ROUND_AFTER = timedelta(seconds=1)
@@ -49,12 +53,14 @@ class Timekeeper:
     """Find the rounds due (within ``AHEAD``) every `poll_s` while holding the lease; page
     each from a thread, at its deadline.
 
-    A round found ahead of its deadline is recorded at once, its pages queued, and waits
-    in the alarm (one thread, a heap of deadlines) with no pager thread held: twenty
-    rounds due at one moment find the pagers free when it comes, and each is only
-    claimed and sent then. An acknowledgement meanwhile cancels the queued pages (see
-    ``adapters.paging``); a time-keeper that dies meanwhile leaves them queued, and the
-    next one sends them (``stalled_pages``)."""
+    A round found ahead of its deadline is recorded and its pages claimed at once
+    ("ready", their messages queued), and waits in the alarm (one thread, a heap of
+    deadlines) with no pager thread held. At the deadline one statement takes every page
+    due at that moment whose case nobody took meanwhile, and they are sent: no
+    transaction on the audit chain stands between a deadline and its SMS. An
+    acknowledgement meanwhile cancels the claimed pages (``adapters.paging``); a
+    time-keeper that stops gives them back, queued, and one that dies leaves them
+    "ready": either way the next one sends them (``stalled_pages``)."""
 
     def __init__(self, *, poll_s: float = 0.5, pagers: int = 16, of_pid: int | None = None) -> None:
         self.poll_s = poll_s
@@ -64,11 +70,12 @@ class Timekeeper:
         self._pool = DaemonPool(pagers, "care-timekeeper")
         self._lock = threading.Lock()
         self._sending: set[tuple[str, int]] = set()
+        self._claimed: dict[tuple[str, int], Claimed] = {}  # claimed ahead, not yet sent
         self._resuming: set[int] = set()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._alarm = threading.Condition()
-        self._waiting: list[tuple[float, int, DueRound, list[int]]] = []  # a heap, by deadline
+        self._waiting: list[tuple[float, int, DueRound, Claimed]] = []  # a heap, by deadline
         self._order = itertools.count()
         self.holding = False
 
@@ -87,6 +94,13 @@ class Timekeeper:
         for thread in self._threads:
             thread.join(10)
         self._pool.shutdown()
+        with self._lock:
+            unsent = list(self._claimed.values())
+        if unsent:  # claimed ahead, not sent: the next time-keeper (or the run) sends them
+            try:
+                release_claimed(unsent)
+            except Exception:  # left "ready": taken over as stalled after their deadline
+                log.exception("could not give back %d rounds claimed ahead", len(unsent))
         if release and self.holding:
             with db.session_scope() as session:
                 release_lease(session, name=TIMETABLE_LEASE, holder=self.holder)
@@ -127,24 +141,30 @@ class Timekeeper:
             if due.send_at <= started:
                 page_due_round(due)
                 self._log_paged(due, started)
-            elif page_ids := record_due_round(due):  # [] if recorded by another, or stopped
+            elif (claimed := claim_due_round(due)).page_ids:  # none: recorded by another
                 at = due.send_at.timestamp()
+                with self._lock:
+                    self._claimed[(due.incident_code, due.round_index)] = claimed
                 with self._alarm:
-                    heapq.heappush(self._waiting, (at, next(self._order), due, page_ids))
+                    heapq.heappush(self._waiting, (at, next(self._order), due, claimed))
                     self._alarm.notify()
                 alarmed = True
         finally:
             if not alarmed:
                 self._done(due)
 
-    def _send(self, due: DueRound, page_ids: list[int]) -> None:
-        """At the deadline: claim and send the pages recorded ahead of it."""
+    def _send(self, batch: list[tuple[DueRound, Claimed]]) -> None:
+        """At the deadline: send the pages of every round due at this moment, claimed
+        ahead of it, together (``send_claimed``: one statement takes them all, and the
+        first page of each round goes first)."""
         started = utcnow()
         try:
-            deliver_pages(page_ids)
-            self._log_paged(due, started)
+            send_claimed([claimed for _due, claimed in batch])
+            for due, _claimed in batch:
+                self._log_paged(due, started)
         finally:
-            self._done(due)
+            for due, _claimed in batch:
+                self._done(due)
 
     def _log_paged(self, due: DueRound, started: datetime) -> None:
         late = (started - due.send_at).total_seconds()
@@ -160,19 +180,24 @@ class Timekeeper:
     def _done(self, due: DueRound) -> None:
         with self._lock:
             self._sending.discard((due.incident_code, due.round_index))
+            self._claimed.pop((due.incident_code, due.round_index), None)
 
     def _ring(self) -> None:
-        """Hand each recorded round to a pager at its deadline."""
+        """Hand the rounds recorded ahead to a pager at their deadline, all those due at
+        the same moment as one batch."""
         with self._alarm:
             while not self._stop.is_set():
                 wait = None
+                batch: list[tuple[DueRound, Claimed]] = []
                 while self._waiting:
                     wait = self._waiting[0][0] - utcnow().timestamp()
                     if wait > 0:
                         break
-                    _at, _order, due, page_ids = heapq.heappop(self._waiting)
-                    self._pool.submit(self._send, due, page_ids)
+                    _at, _order, due, claimed = heapq.heappop(self._waiting)
+                    batch.append((due, claimed))
                     wait = None
+                if batch:
+                    self._pool.submit(self._send, batch)
                 self._alarm.wait(wait)
 
     def _resume(self, page_ids: list[int]) -> None:

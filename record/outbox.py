@@ -115,6 +115,7 @@ STATUS_WORDS = {
     "outbox": "kept in the outbox (no provider is set up)",
     "sent": "sent",
     "failed": "could not be sent",
+    "cancelled": "not sent: the case was taken first",
 }
 TO_REPORTER = ("acknowledgement", "inform_reporter")
 

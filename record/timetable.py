@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from models.tables import Incident, Page
@@ -24,6 +24,10 @@ from record.urgent_pages import UNDELIVERED
 
 # the lease of the process that keeps the timetable (``deployments.timekeeper``)
 TIMETABLE_LEASE = "escalation-timetable"
+# the time-keeper records a round due this soon and claims its pages ("ready"), to send
+# them at the deadline: at the deadline only sending is left, the least work between it
+# and an SMS
+CLAIM_AHEAD = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -57,14 +61,20 @@ def paging_stopped(incident: Incident) -> str | None:
     return None
 
 
-def _rounds(session: Session, incident: Incident) -> dict[int, list[str]]:
-    """Round -> statuses of its SMS pages (a round with any page at all is recorded)."""
-    rounds: dict[int, list[str]] = {}
-    query = select(Page.round_index, Page.channel, Page.status).where(
-        Page.incident_id == incident.id
+Recorded = dict[int, list[str]]  # round -> statuses of its SMS pages
+
+
+def _rounds(session: Session, incident_ids: list[int]) -> dict[int, Recorded]:
+    """Per incident: round -> statuses of its SMS pages (a round with any page at all is
+    recorded), for many incidents in one query."""
+    rounds: dict[int, Recorded] = {incident_id: {} for incident_id in incident_ids}
+    if not incident_ids:
+        return rounds
+    query = select(Page.incident_id, Page.round_index, Page.channel, Page.status).where(
+        Page.incident_id.in_(incident_ids)
     )
-    for round_index, channel, status in session.execute(query):
-        sms = rounds.setdefault(round_index, [])
+    for incident_id, round_index, channel, status in session.execute(query):
+        sms = rounds[incident_id].setdefault(round_index, [])
         if channel == "sms":
             sms.append(status)
     return rounds
@@ -85,20 +95,23 @@ def due_round(
     ahead: timedelta = timedelta(0),
     first_after: timedelta = timedelta(0),
     teams: dict[int, Team] | None = None,
+    recorded: Recorded | None = None,
 ) -> DueRound | None:
     """The incident's earliest round that is due and not recorded, with someone to page.
 
     ``ahead``: also a round due that soon (the caller waits for its ``send_at``).
     ``first_after``: the first round only once the case has been urgent this long (the
     host's first-round pager sends it at once; the time-keeper is the fallback). ``teams``
-    caches each event's members as the policy sees them, for one look at many.
+    caches each event's members as the policy sees them, for one look at many;
+    ``recorded``: the incident's rounds in the record, if the caller read them already.
     """
     if paging_stopped(incident) is not None or incident.urgent_at is None:
         return None
-    if now < incident.urgent_at + first_after and not _rounds(session, incident):
+    if recorded is None:
+        recorded = _rounds(session, [incident.id])[incident.id]
+    if now < incident.urgent_at + first_after and not recorded:
         return None
     policy = escalation_policy(incident)
-    recorded = _rounds(session, incident)
     index = 0
     while (offset := round_due_at(policy, index)) is not None:
         due_at = incident.urgent_at + timedelta(seconds=offset)
@@ -129,28 +142,46 @@ def due_rounds(
     first_after: timedelta = timedelta(0),
 ) -> list[DueRound]:
     """Every urgent incident's round that is due now, or within ``ahead`` (one per
-    incident, the earliest; see ``due_round``)."""
+    incident, the earliest; see ``due_round``).
+
+    Two queries whatever the number of open urgent cases (the incidents, then all their
+    pages), and more only for a round about to be recorded: the time-keeper asks this
+    twice a second, and twenty urgent cases at once must not make it forty queries."""
     query = select(Incident).where(
         Incident.urgent.is_(True),
         Incident.urgent_acknowledged_at.is_(None),
         Incident.status != "closed",
     )
+    incidents = list(session.scalars(query.order_by(Incident.id)))
+    recorded = _rounds(session, [incident.id for incident in incidents])
     teams: dict[int, Team] = {}
     found = (
-        due_round(session, incident=i, now=now, ahead=ahead, first_after=first_after, teams=teams)
-        for i in session.scalars(query)
+        due_round(
+            session,
+            incident=incident,
+            now=now,
+            ahead=ahead,
+            first_after=first_after,
+            teams=teams,
+            recorded=recorded[incident.id],
+        )
+        for incident in incidents
     )
     return [due for due in found if due is not None]
 
 
 def stalled_pages(session: Session, *, now: datetime, grace: timedelta) -> list[int]:
-    """Pages recorded but never handed over for `grace` (their sender died), still wanted."""
+    """Pages recorded but never handed over for `grace` (their sender died), still wanted:
+    queued that long, or claimed ahead ("ready") and not sent that long after their
+    deadline (at most ``CLAIM_AHEAD`` after the claim)."""
     query = (
         select(Page.id)
         .join(Incident, Incident.id == Page.incident_id)
         .where(
-            Page.status == "queued",
-            Page.created_at < now - grace,
+            or_(
+                and_(Page.status == "queued", Page.created_at < now - grace),
+                and_(Page.status == "ready", Page.updated_at < now - grace - CLAIM_AHEAD),
+            ),
             Incident.urgent.is_(True),
             Incident.urgent_acknowledged_at.is_(None),
             Incident.status != "closed",

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters.paging import deliver_new_pages, deliver_pages
+from adapters.paging import Claimed, claim_ahead, deliver_new_pages, deliver_pages
 from models import db
 from models.db import utcnow
 from models.settings import get_settings
@@ -65,9 +65,10 @@ def read_escalation(incident_code: str) -> Escalation:
         unsent: dict[int, list[int]] = {}
         for page in session.scalars(select(Page).where(Page.incident_id == incident.id)):
             due = round_due_at(policy, page.round_index)
-            if page.status == "queued" and due is not None and started + due > time.time():
-                continue  # queued ahead by the time-keeper, which sends it at its deadline
-            if page.status in ("queued", "sending"):
+            ahead = page.status in ("queued", "ready")
+            if ahead and due is not None and started + due > time.time():
+                continue  # claimed ahead by the time-keeper, which sends it at its deadline
+            if page.status in ("queued", "ready", "sending"):
                 unsent.setdefault(page.round_index, []).append(page.id)
         return Escalation(
             policy=policy.to_dict(),
@@ -235,12 +236,11 @@ def page_first_round(incident_code: str) -> list[str]:
     return send_round(incident_code, 0, first.targets)
 
 
-def record_due_round(due: DueRound) -> list[int]:
-    """Record a round the timetable says is due soon, its pages queued, for the
-    time-keeper to claim and send at the deadline (``deliver_pages``); the new pages' ids
-    ([] if it was recorded already, or paging stopped)."""
-    with db.session_scope() as session:
-        return _record_round(due.incident_code, due.round_index, due.targets, session)
+def claim_due_round(due: DueRound) -> Claimed:
+    """Record a round the timetable says is due soon and claim its pages ahead of the
+    deadline, for the time-keeper to send at it (``send_claimed``); nothing claimed if it
+    was recorded already, or paging stopped."""
+    return claim_ahead(partial(_record_round, due.incident_code, due.round_index, due.targets))
 
 
 def page_due_round(due: DueRound) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -14,12 +15,15 @@ from adapters.paging import deliver_pages
 from deployments.timekeeper import LEASE, Timekeeper
 from models import db
 from models.settings import get_settings
-from models.tables import Member, Page
+from models.tables import Member, Message, Page
 from record.acts.acknowledge import take_urgent_case
 from record.incidents import get_incident
+from record.timetable import DueRound
 from record.urgent_pages import add_page
+from tasks.escalation import claim_due_round, page_first_round
 from tests.support.escalation import HANDLES, Urgent, urgent_incident, wait_for
 from tests.support.fake_twilio import FakeTwilio, fake_twilio, use_fake_twilio
+from tests.support.seed import seed_report
 
 STEPS = [
     {"target": "primary", "wait_s": 4},
@@ -135,22 +139,23 @@ def test_a_page_two_senders_reach_at_once_is_sent_once(fake: FakeTwilio) -> None
 
 
 def test_an_acknowledgement_after_a_round_is_queued_ahead_cancels_it(fake: FakeTwilio) -> None:
-    """The time-keeper records a round up to AHEAD before its deadline, its pages queued;
-    a member who takes the case in that gap stops the round: nobody is paged for it."""
+    """The time-keeper records a round up to AHEAD before its deadline, its pages claimed;
+    a member who takes the case in that gap stops the round: nobody is paged for it, and
+    its messages are cancelled (the outbox never sends them later)."""
     urgent = urgent_incident(STEPS)
     with db.session_scope() as session:
         incident_id = get_incident(session, urgent.code).id
     keeper = Timekeeper(poll_s=0.1).start()
     try:
 
-        def round_1_queued() -> list[Page]:
+        def round_1_claimed() -> list[Page]:
             with db.session_scope() as session:
                 pages = session.scalars(
                     select(Page).where(Page.incident_id == incident_id, Page.round_index == 1)
                 ).all()
-                return [page for page in pages if page.status == "queued"]
+                return [page for page in pages if page.status == "ready"]
 
-        wait_for(round_1_queued, timeout=10, what="round 1 recorded ahead of its deadline")
+        wait_for(round_1_claimed, timeout=10, what="round 1 claimed ahead of its deadline")
         assert time.time() < urgent.urgent_at + DUE_S[1]  # still before the deadline
         with db.session_scope() as session:
             taken = take_urgent_case(
@@ -166,3 +171,86 @@ def test_an_acknowledgement_after_a_round_is_queued_ahead_cancels_it(fake: FakeT
             select(Page.status).where(Page.incident_id == incident_id, Page.round_index == 1)
         ).all()
     assert statuses and set(statuses) == {"cancelled"}
+    with db.session_scope() as session:
+        messages = session.scalars(
+            select(Message.status).where(
+                Message.incident_id == incident_id, Message.idempotency_key.contains("-r1-")
+            )
+        ).all()
+    assert messages and set(messages) == {"cancelled"}
+
+
+def test_rounds_due_at_one_moment_are_paged_together_and_an_acknowledgement_stops_only_its_own(
+    fake: FakeTwilio,
+) -> None:
+    """Three cases urgent at the same moment: their rounds fall due together, and are
+    claimed and sent as one batch. One is taken before round 1: only its round stops."""
+    first = urgent_incident(STEPS)
+    with db.session_scope() as session:
+        codes = [first.code] + [
+            seed_report(session, message_id=f"web-urgent-{n}", urgent=True) for n in (2, 3)
+        ]
+        for code in codes[1:]:
+            get_incident(session, code).urgent_at = get_incident(session, first.code).urgent_at
+        taken_id = get_incident(session, codes[1]).id
+    cases = [Urgent(code=code, urgent_at=first.urgent_at, totp=first.totp) for code in codes]
+    urgent_at = first.urgent_at
+    keeper = Timekeeper(poll_s=0.1).start()
+    try:
+        time.sleep(max(0.0, urgent_at + DUE_S[1] - 1.0 - time.time()))  # round 1 queued
+        with db.session_scope() as session:
+            taken = take_urgent_case(
+                session, incident_code=cases[1].code, handle="chloe", channel="console"
+            )
+            assert taken.counted
+        wait_for(
+            lambda: all(len(sent(fake, case.code)) >= 2 for case in (cases[0], cases[2])),
+            timeout=10,
+            what="round 1 of the two cases nobody took",
+        )
+        time.sleep(0.5)
+    finally:
+        keeper.stop()
+    for case in (cases[0], cases[2]):
+        arrivals = sent(fake, case.code)
+        assert [handle for handle, _ in arrivals] == ["ana", "ben"]
+        assert 0.0 <= arrivals[1][1] - (urgent_at + DUE_S[1]) <= 2.0
+    assert [handle for handle, _ in sent(fake, cases[1].code)] == ["ana"]
+    with db.session_scope() as session:
+        statuses = session.scalars(
+            select(Page.status).where(Page.incident_id == taken_id, Page.round_index == 1)
+        ).all()
+    assert statuses and set(statuses) == {"cancelled"}
+
+
+def test_a_round_claimed_by_a_time_keeper_that_died_is_sent_once_by_the_next(
+    fake: FakeTwilio,
+) -> None:
+    """A time-keeper claims round 1 ahead of its deadline and dies (kill -9: nothing given
+    back, the pages stay "ready"). The next one sends them once they are overdue."""
+    urgent = urgent_incident([STEPS[0], {"target": "secondary", "wait_s": 60}])
+    page_first_round(urgent.code)  # round 0, as the host's first-round pager sends it
+    due = DueRound(
+        urgent.code,
+        1,
+        datetime.fromtimestamp(urgent.urgent_at + DUE_S[1], UTC),
+        ("ben",),
+        datetime.fromtimestamp(urgent.urgent_at + DUE_S[1], UTC),
+    )
+    claimed = claim_due_round(due)  # ... and the claimant dies
+    assert len(claimed.messages) == 1
+    with db.session_scope() as session:
+        page = session.get(Page, claimed.page_ids[0])
+        assert page is not None and page.status == "ready"
+    keeper = Timekeeper(poll_s=0.1).start()
+    try:
+        wait_for(lambda: len(sent(fake, urgent.code)) >= 2, timeout=20, what="round 1")
+        time.sleep(1.0)  # round 2 is a minute away: anything more would be round 1 again
+    finally:
+        keeper.stop()
+    arrivals = sent(fake, urgent.code)
+    assert [handle for handle, _ in arrivals] == ["ana", "ben"]
+    assert arrivals[1][1] >= urgent.urgent_at + DUE_S[1]  # not before its deadline
+    with db.session_scope() as session:
+        page = session.get(Page, claimed.page_ids[0])
+        assert page is not None and page.status == "sent"
