@@ -35,8 +35,10 @@ from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -77,7 +79,8 @@ GUIDE = [
 ]
 
 # the keys of the README's settings files this script sets in its own (the test compares)
-EXTRA_SETTINGS = {"CARE_TWILIO_API_BASE", "CARE_SMS_BACKOFF_S"}  # the fake Twilio only
+# the fake Twilio's, and a rate limit that lets one address send the --waiting reports
+EXTRA_SETTINGS = {"CARE_TWILIO_API_BASE", "CARE_SMS_BACKOFF_S", "CARE_INTAKE_RATE_LIMIT"}
 
 
 class Failed(SystemExit):
@@ -170,6 +173,54 @@ class Machine:
                 process.wait()
 
 
+@dataclass(frozen=True)
+class Where:
+    """This run's directory, addresses and databases."""
+
+    home: Path
+    api: str
+    auth_string: str
+    intake_port: int
+    care_db: str
+    prefect_db: str
+
+
+def care_settings(where: Where, key: str, fake: FakeTwilio) -> dict[str, str]:
+    """The README's /etc/care/care.env, with this run's values."""
+    return {
+        "CARE_ENV": "production",
+        "CARE_ENCRYPTION_KEY": key,
+        "CARE_DATABASE_URL": where.care_db,
+        "CARE_DATA_DIR": str(where.home / "data"),
+        "CARE_CODE_DIR": str(ROOT),
+        "CARE_PUBLIC_URL": f"http://127.0.0.1:{where.intake_port}",
+        "CARE_INTAKE_HOST": "127.0.0.1",
+        "CARE_INTAKE_PORT": str(where.intake_port),
+        "CARE_PREFECT_API_URL": where.api,
+        "CARE_PREFECT_API_AUTH_STRING": where.auth_string,
+        "CARE_PREFECT_UI_URL": where.api.removesuffix("/api"),
+        "CARE_TWILIO_ACCOUNT_SID": fake.sid,
+        "CARE_TWILIO_AUTH_TOKEN": fake.token,
+        "CARE_TWILIO_FROM_NUMBER": FROM,
+        "CARE_TWILIO_API_BASE": fake.url,
+        "CARE_SMS_BACKOFF_S": "0.01",
+        "CARE_INTAKE_RATE_LIMIT": "1000/minute",
+    }
+
+
+def server_settings(where: Where) -> dict[str, str]:
+    """The README's /etc/care/prefect-server.env, with this run's values."""
+    return {
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": where.prefect_db.replace("+psycopg", "+asyncpg"),
+        "PREFECT_SERVER_API_AUTH_STRING": where.auth_string,
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(urlsplit(where.api).port),
+        "PREFECT_UI_API_URL": where.api,
+        "PREFECT_HOME": str(where.home / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+
+
 def write_settings(path: Path, values: dict[str, str]) -> None:
     path.write_text("".join(f"{k}={json.dumps(v)}\n" for k, v in values.items()))
     path.chmod(0o600)
@@ -189,39 +240,9 @@ def follow_the_guide(machine: Machine, fake: FakeTwilio) -> dict[str, Any]:
 
     key = machine.run(next(steps)).stdout.strip()  # care key generate
     (home / "data").mkdir()
-    write_settings(
-        machine.files[CARE_ENV],
-        {
-            "CARE_ENV": "production",
-            "CARE_ENCRYPTION_KEY": key,
-            "CARE_DATABASE_URL": care_db,
-            "CARE_DATA_DIR": str(home / "data"),
-            "CARE_CODE_DIR": str(ROOT),
-            "CARE_PUBLIC_URL": f"http://127.0.0.1:{intake_port}",
-            "CARE_INTAKE_HOST": "127.0.0.1",
-            "CARE_INTAKE_PORT": str(intake_port),
-            "CARE_PREFECT_API_URL": api,
-            "CARE_PREFECT_API_AUTH_STRING": ":".join(auth),
-            "CARE_PREFECT_UI_URL": api.removesuffix("/api"),
-            "CARE_TWILIO_ACCOUNT_SID": fake.sid,
-            "CARE_TWILIO_AUTH_TOKEN": fake.token,
-            "CARE_TWILIO_FROM_NUMBER": FROM,
-            "CARE_TWILIO_API_BASE": fake.url,
-            "CARE_SMS_BACKOFF_S": "0.01",
-        },
-    )
-    write_settings(
-        machine.files[SERVER_ENV],
-        {
-            "PREFECT_SERVER_DATABASE_CONNECTION_URL": prefect_db.replace("+psycopg", "+asyncpg"),
-            "PREFECT_SERVER_API_AUTH_STRING": ":".join(auth),
-            "PREFECT_SERVER_API_HOST": "127.0.0.1",
-            "PREFECT_SERVER_API_PORT": str(api_port),
-            "PREFECT_UI_API_URL": api,
-            "PREFECT_HOME": str(home / "prefect"),
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        },
-    )
+    where = Where(home, api, ":".join(auth), intake_port, care_db, prefect_db)
+    write_settings(machine.files[CARE_ENV], care_settings(where, key, fake))
+    write_settings(machine.files[SERVER_ENV], server_settings(where))
     machine.start(next(steps))  # prefect server start
     # check: the server answers, and only with the auth string
     machine.until("the Prefect server", lambda: _answers(f"{api}/health"))
@@ -240,7 +261,7 @@ def follow_the_guide(machine: Machine, fake: FakeTwilio) -> dict[str, Any]:
     machine.start(intake)
     # check: each part says it is up
     for name, says in (("worker-1", "started!"), ("worker-2", "started!"), ("host-1", "running")):
-        machine.until(name, lambda n=name, s=says: s in _log(home, n))
+        machine.until(name, partial(_says, home, name, says))
     intake_url = f"http://127.0.0.1:{intake_port}"
     machine.until("the intake", lambda: _answers(f"{intake_url}/healthz"))
     status = next(steps)  # care status: every part ok (the workers poll within a minute)
@@ -254,8 +275,8 @@ def _answers(url: str) -> bool:
     return False
 
 
-def _log(home: Path, name: str) -> str:
-    return (home / f"{name}.log").read_text(errors="replace")
+def _says(home: Path, name: str, says: str) -> bool:
+    return says in (home / f"{name}.log").read_text(errors="replace")
 
 
 def _deployments(prefect: PrefectApi) -> bool:
@@ -412,16 +433,24 @@ def resident(machine: Machine) -> dict[str, int]:
 def waiting(machine: Machine, parts: dict[str, Any], incidents: int) -> dict[str, int]:
     """``incidents`` reports, each waiting for its review; then every process's VmRSS."""
     prefect: PrefectApi = parts["prefect"]
-    for number in range(incidents):
-        report(parts["intake"], f"Waiting incident {number}.", anonymous=True)
+    codes = {
+        report(parts["intake"], f"Waiting incident {n}.", anonymous=True) for n in range(incidents)
+    }
 
     def all_waiting() -> bool:
-        paused = [r for r in prefect.paused() if r["name"].startswith("incident-")]
-        return len(paused) >= incidents
+        paused = {r["name"].removeprefix("incident-") for r in prefect.paused()}
+        return codes <= paused
 
     machine.until(f"{incidents} incidents waiting", all_waiting, timeout=600)
-    time.sleep(5)  # the flow processes that suspended them have exited
+    workers = [p.pid for name, p in machine.services if name.startswith("worker")]
+    with suppress(Failed):  # the flow processes that suspended them exit
+        machine.until("the flow processes to exit", lambda: not any(map(descendants, workers)), 60)
     return resident(machine)
+
+
+def _clean(home: Path, options: argparse.Namespace) -> None:
+    if not options.keep:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def main() -> None:
@@ -429,10 +458,12 @@ def main() -> None:
     parser.add_argument("--waiting", type=int, default=0, help="then leave N incidents waiting")
     parser.add_argument("--keep", action="store_true", help="keep the directory (logs)")
     options = parser.parse_args()
+    # stopped from outside (a CI timeout): clean up as on Ctrl-C
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("# stopped (SIGTERM)"))
     started = time.monotonic()
     with ExitStack() as stack:
         home = Path(tempfile.mkdtemp(prefix="care-guide-"))
-        stack.callback(lambda: options.keep or shutil.rmtree(home, ignore_errors=True))
+        stack.callback(_clean, home, options)
         machine = Machine(home, stack)
         fake = stack.enter_context(fake_twilio())
         try:
