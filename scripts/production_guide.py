@@ -78,13 +78,13 @@ GUIDE = [
     Step("care status"),
 ]
 
-# the keys of the README's settings files this script sets in its own (the test compares)
-# the fake Twilio's, and a rate limit that lets one address send the --waiting reports
+# what this script adds to the README's care.env, and nothing else (the test checks): the
+# fake Twilio's address and quick retries, and a rate limit for the --waiting reports
 EXTRA_SETTINGS = {"CARE_TWILIO_API_BASE", "CARE_SMS_BACKOFF_S", "CARE_INTAKE_RATE_LIMIT"}
 
 
 class Failed(SystemExit):
-    pass
+    """A step or a check failed: the message (with the logs' tails) and exit code 1."""
 
 
 class Machine:
