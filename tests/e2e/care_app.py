@@ -289,8 +289,9 @@ class Console:
 class PrefectApi:
     """Prefect's REST API, called as the Prefect UI calls it."""
 
-    def __init__(self, api_url: str) -> None:
-        self.http = httpx.Client(base_url=api_url, timeout=30)
+    def __init__(self, api_url: str, auth: tuple[str, str] | None = None) -> None:
+        """``auth``: the server's auth string as (user, password), if it has one."""
+        self.http = httpx.Client(base_url=api_url, timeout=30, auth=auth)
 
     def runs(self, **flow_run_filter: Any) -> list[dict[str, Any]]:
         body = {"sort": "EXPECTED_START_TIME_DESC", "limit": 200}
